@@ -1,0 +1,1 @@
+HULL_SRCS += $(wildcard namespaces/*.c)
