@@ -1,0 +1,146 @@
+# Shared helpers for hull's bats suites (modelled on runc's tests/integration).
+#
+#   load helpers            in every .bats file
+#   setup_bundle            $BUNDLE with a busybox rootfs and a default config.json
+#   update_config 'JQ'      edit $BUNDLE/config.json in place with a jq filter
+#   hull ARGS...            build/hull with a private --root ($HULL_ROOT)
+#   requires root|kvm|hw_kvm|cgroup2|guest_kernel|qemu   skip with a clear message
+#   wait_for_status ID STATUS [SECONDS]
+#   teardown_bundle         delete every container, then assert nothing leaked
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+
+TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SRC_DIR=$(cd "$TESTS_DIR/.." && pwd)
+HULL_BIN=${HULL_BIN:-$SRC_DIR/build/hull}
+BUSYBOX=${BUSYBOX:-/bin/busybox}
+
+hull() {
+    "$HULL_BIN" --root "$HULL_ROOT" "$@"
+}
+
+# A rootfs from Debian's busybox-static: /bin/busybox plus its applet links,
+# /etc/passwd and /etc/group with root and a uid-1000 user.  Built once per
+# test file and copied (hard links) per test.
+_busybox_rootfs() {
+    local cache="$BATS_FILE_TMPDIR/rootfs-template"
+    if [ ! -d "$cache" ]; then
+        mkdir -p "$cache"/{bin,sbin,etc,proc,sys,dev,tmp,root,home/user,usr/bin,usr/sbin,var,run}
+        cp "$BUSYBOX" "$cache/bin/busybox"
+        local applet
+        for applet in $("$BUSYBOX" --list); do
+            [ "$applet" = busybox ] || ln -sf busybox "$cache/bin/$applet"
+        done
+        printf 'root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/home/user:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$cache/etc/passwd"
+        printf 'root:x:0:\nuser:x:1000:\nnogroup:x:65534:\n' >"$cache/etc/group"
+        chmod 1777 "$cache/tmp"
+    fi
+    cp -a "$cache" "$1"
+}
+
+# The same defaults runc/crun `spec` write, with `sh` as the process.
+_default_config() {
+    cat <<'JSON'
+{
+  "ociVersion": "1.2.0",
+  "process": {
+    "terminal": false,
+    "user": { "uid": 0, "gid": 0 },
+    "args": [ "sh" ],
+    "env": [ "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm" ],
+    "cwd": "/",
+    "capabilities": {
+      "bounding": [ "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE" ],
+      "effective": [ "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE" ],
+      "permitted": [ "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE" ],
+      "ambient": [ "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE" ]
+    },
+    "rlimits": [ { "type": "RLIMIT_NOFILE", "hard": 1024, "soft": 1024 } ],
+    "noNewPrivileges": true
+  },
+  "root": { "path": "rootfs", "readonly": true },
+  "hostname": "hull",
+  "mounts": [
+    { "destination": "/proc", "type": "proc", "source": "proc" },
+    { "destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": [ "nosuid", "strictatime", "mode=755", "size=65536k" ] },
+    { "destination": "/dev/pts", "type": "devpts", "source": "devpts", "options": [ "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5" ] },
+    { "destination": "/dev/shm", "type": "tmpfs", "source": "shm", "options": [ "nosuid", "noexec", "nodev", "mode=1777", "size=65536k" ] },
+    { "destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue", "options": [ "nosuid", "noexec", "nodev" ] },
+    { "destination": "/sys", "type": "sysfs", "source": "sysfs", "options": [ "nosuid", "noexec", "nodev", "ro" ] },
+    { "destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup", "options": [ "nosuid", "noexec", "nodev", "relatime", "ro" ] }
+  ],
+  "linux": {
+    "resources": { "devices": [ { "allow": false, "access": "rwm" } ] },
+    "namespaces": [ { "type": "pid" }, { "type": "network" }, { "type": "ipc" }, { "type": "uts" }, { "type": "mount" }, { "type": "cgroup" } ],
+    "maskedPaths": [ "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
+                     "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi" ],
+    "readonlyPaths": [ "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger" ]
+  }
+}
+JSON
+}
+
+setup_bundle() {
+    HULL_ROOT="$BATS_TEST_TMPDIR/state"
+    BUNDLE="$BATS_TEST_TMPDIR/bundle"
+    mkdir -p "$HULL_ROOT" "$BUNDLE"
+    _busybox_rootfs "$BUNDLE/rootfs"
+    _default_config >"$BUNDLE/config.json"
+    export HULL_ROOT BUNDLE
+}
+
+update_config() {
+    local tmp="$BUNDLE/config.json.tmp"
+    jq "$@" "$BUNDLE/config.json" >"$tmp" && mv "$tmp" "$BUNDLE/config.json"
+}
+
+# A container id unique to this test (ids are global in cgroup paths).
+test_id() {
+    echo "t$$-${BATS_TEST_NUMBER}-${1:-c}"
+}
+
+requires() {
+    local need
+    for need in "$@"; do
+        case $need in
+        root) [ "$(id -u)" = 0 ] || skip "needs root" ;;
+        kvm) [ -c /dev/kvm ] || skip "needs /dev/kvm" ;;
+        hw_kvm) grep -qwE 'vmx|svm' /proc/cpuinfo || skip "needs hardware KVM (vmx/svm); this host's /dev/kvm is software (PVM) virtualization" ;;
+        cgroup2) [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] || skip "needs a pure cgroup v2 host" ;;
+        cgroup1) [ "$(stat -fc %T /sys/fs/cgroup)" = tmpfs ] || skip "needs a cgroup v1 or hybrid host" ;;
+        qemu) command -v qemu-system-x86_64 >/dev/null || skip "needs qemu-system-x86" ;;
+        *) fail "requires: unknown requirement $need" ;;
+        esac
+    done
+}
+
+wait_for_status() {
+    local id=$1 want=$2 secs=${3:-10} i
+    for ((i = 0; i < secs * 10; i++)); do
+        if hull state "$id" 2>/dev/null | jq -e --arg s "$want" '.status == $s' >/dev/null; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    echo "container $id did not reach status $want in ${secs}s" >&2
+    return 1
+}
+
+# Everything hull may leave on the host for a container id: assert none of it.
+assert_no_leftovers() {
+    local id=$1
+    [ ! -e "$HULL_ROOT/$id" ] || fail "state dir $HULL_ROOT/$id left behind"
+    ! grep -q "$BUNDLE" /proc/self/mountinfo || fail "mount under $BUNDLE left behind: $(grep "$BUNDLE" /proc/self/mountinfo)"
+    local found
+    found=$(find /sys/fs/cgroup -maxdepth 4 -type d -name "$id" 2>/dev/null | head -3)
+    [ -z "$found" ] || fail "cgroup left behind: $found"
+}
+
+teardown_bundle() {
+    [ -n "${HULL_ROOT:-}" ] && [ -d "$HULL_ROOT" ] || return 0
+    local id
+    for id in $(ls "$HULL_ROOT" 2>/dev/null); do
+        [ -d "$HULL_ROOT/$id" ] || continue
+        "$HULL_BIN" --root "$HULL_ROOT" delete --force "$id" >/dev/null 2>&1 || true
+    done
+}
