@@ -1,0 +1,772 @@
+/* Encoder and decoder of the host–guest protocol (see proto.h).  Compiled
+   into the host runtime and into the static guest init; libc only. */
+#include "microvm/guest/proto.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static uint16_t
+get_u16 (const uint8_t *p)
+{
+  return (uint16_t) (p[0] | (p[1] << 8));
+}
+
+static uint32_t
+get_u32 (const uint8_t *p)
+{
+  return (uint32_t) p[0] | ((uint32_t) p[1] << 8) | ((uint32_t) p[2] << 16) | ((uint32_t) p[3] << 24);
+}
+
+static uint64_t
+get_u64 (const uint8_t *p)
+{
+  return (uint64_t) get_u32 (p) | ((uint64_t) get_u32 (p + 4) << 32);
+}
+
+static void
+set_u16 (uint8_t *p, uint16_t v)
+{
+  p[0] = v & 0xff;
+  p[1] = v >> 8;
+}
+
+static void
+set_u32 (uint8_t *p, uint32_t v)
+{
+  for (int i = 0; i < 4; i++)
+    p[i] = (v >> (8 * i)) & 0xff;
+}
+
+long
+hull_msg_max_payload (unsigned type)
+{
+  switch (type)
+    {
+    case HULL_MSG_HELLO:
+      return 8;
+    case HULL_MSG_CONFIG:
+    case HULL_MSG_EXEC:
+      return HULL_PROTO_MAX_PAYLOAD;
+    case HULL_MSG_READY:
+    case HULL_MSG_START:
+      return 0;
+    case HULL_MSG_STARTED:
+    case HULL_MSG_SIGNAL:
+    case HULL_MSG_EXIT:
+    case HULL_MSG_WINSIZE:
+      return 4;
+    case HULL_MSG_STDIN:
+    case HULL_MSG_STDOUT:
+    case HULL_MSG_STDERR:
+      return HULL_PROTO_MAX_DATA;
+    case HULL_MSG_ERROR:
+      return HULL_PROTO_MAX_TEXT;
+    default:
+      return -1;
+    }
+}
+
+const char *
+hull_msg_type_name (unsigned type)
+{
+  static const char *const names[] = {
+    [HULL_MSG_HELLO] = "HELLO",     [HULL_MSG_CONFIG] = "CONFIG", [HULL_MSG_READY] = "READY",
+    [HULL_MSG_START] = "START",     [HULL_MSG_STARTED] = "STARTED", [HULL_MSG_SIGNAL] = "SIGNAL",
+    [HULL_MSG_EXEC] = "EXEC",       [HULL_MSG_STDIN] = "STDIN",   [HULL_MSG_STDOUT] = "STDOUT",
+    [HULL_MSG_STDERR] = "STDERR",   [HULL_MSG_WINSIZE] = "WINSIZE", [HULL_MSG_EXIT] = "EXIT",
+    [HULL_MSG_ERROR] = "ERROR",
+  };
+  if (type < HULL_MSG__MAX && names[type])
+    return names[type];
+  return "UNKNOWN";
+}
+
+int
+hull_msg_parse_header (const uint8_t hdr[HULL_PROTO_HDR_SIZE], struct hull_msg *out)
+{
+  uint32_t len = get_u32 (hdr);
+  uint16_t type = get_u16 (hdr + 4);
+  uint16_t flags = get_u16 (hdr + 6);
+  long max = hull_msg_max_payload (type);
+
+  if (max < 0 || flags != 0)
+    return -EBADMSG;
+  if (len > (unsigned long) max)
+    return -EMSGSIZE;
+  out->type = type;
+  out->len = len;
+  out->id = get_u32 (hdr + 8);
+  out->payload = NULL;
+  return 0;
+}
+
+void
+hull_msg_clear (struct hull_msg *m)
+{
+  free (m->payload);
+  memset (m, 0, sizeof *m);
+}
+
+void
+hull_msg_reader_init (struct hull_msg_reader *r)
+{
+  memset (r, 0, sizeof *r);
+}
+
+void
+hull_msg_reader_release (struct hull_msg_reader *r)
+{
+  hull_msg_clear (&r->cur);
+  r->have = 0;
+  r->in_payload = false;
+}
+
+int
+hull_msg_reader_feed (struct hull_msg_reader *r, const uint8_t *data, size_t len, size_t *used,
+                      struct hull_msg *out)
+{
+  size_t off = 0;
+
+  *used = 0;
+  if (r->error)
+    return r->error;
+  while (off < len)
+    {
+      if (! r->in_payload)
+        {
+          size_t n = HULL_PROTO_HDR_SIZE - r->have;
+          if (n > len - off)
+            n = len - off;
+          memcpy (r->hdr + r->have, data + off, n);
+          r->have += n;
+          off += n;
+          if (r->have < HULL_PROTO_HDR_SIZE)
+            break;
+          int ret = hull_msg_parse_header (r->hdr, &r->cur);
+          if (ret < 0)
+            {
+              *used = off;
+              return r->error = ret;
+            }
+          /* One spare byte keeps text payloads NUL-terminated for free. */
+          r->cur.payload = malloc (r->cur.len + 1);
+          if (r->cur.payload == NULL)
+            return r->error = -ENOMEM;
+          r->cur.payload[r->cur.len] = 0;
+          r->in_payload = true;
+        }
+      size_t got = r->have - HULL_PROTO_HDR_SIZE;
+      size_t n = r->cur.len - got;
+      if (n > len - off)
+        n = len - off;
+      memcpy (r->cur.payload + got, data + off, n);
+      r->have += n;
+      off += n;
+      if (r->have == HULL_PROTO_HDR_SIZE + r->cur.len)
+        {
+          *out = r->cur;
+          if (out->len == 0)
+            {
+              free (out->payload);
+              out->payload = NULL;
+            }
+          memset (&r->cur, 0, sizeof r->cur);
+          r->have = 0;
+          r->in_payload = false;
+          *used = off;
+          return 1;
+        }
+    }
+  *used = off;
+  return 0;
+}
+
+static int
+read_full (int fd, void *buf, size_t len)
+{
+  size_t off = 0;
+  while (off < len)
+    {
+      ssize_t n = read (fd, (uint8_t *) buf + off, len - off);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return -errno;
+      if (n == 0)
+        return off == 0 ? -EPIPE : -EBADMSG;
+      off += n;
+    }
+  return 0;
+}
+
+int
+hull_msg_read (int fd, struct hull_msg *out)
+{
+  uint8_t hdr[HULL_PROTO_HDR_SIZE];
+  int ret;
+
+  memset (out, 0, sizeof *out);
+  ret = read_full (fd, hdr, sizeof hdr);
+  if (ret < 0)
+    return ret;
+  ret = hull_msg_parse_header (hdr, out);
+  if (ret < 0)
+    return ret;
+  if (out->len == 0)
+    return 0;
+  out->payload = malloc (out->len + 1);
+  if (out->payload == NULL)
+    return -ENOMEM;
+  out->payload[out->len] = 0;
+  ret = read_full (fd, out->payload, out->len);
+  if (ret < 0)
+    {
+      hull_msg_clear (out);
+      return ret == -EPIPE ? -EBADMSG : ret;
+    }
+  return 0;
+}
+
+static int
+write_full (int fd, const void *buf, size_t len)
+{
+  size_t off = 0;
+  while (off < len)
+    {
+      ssize_t n = write (fd, (const uint8_t *) buf + off, len - off);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return -errno;
+      off += n;
+    }
+  return 0;
+}
+
+int
+hull_msg_write (int fd, uint16_t type, uint32_t id, const void *payload, uint32_t len)
+{
+  struct hull_buf b = { 0 };
+  int ret = hull_msg_encode (&b, type, id, payload, len);
+  if (ret == 0)
+    ret = write_full (fd, b.data, b.len);
+  hull_buf_release (&b);
+  return ret;
+}
+
+void
+hull_buf_release (struct hull_buf *b)
+{
+  free (b->data);
+  memset (b, 0, sizeof *b);
+}
+
+void
+hull_buf_put (struct hull_buf *b, const void *p, size_t n)
+{
+  if (b->oom)
+    return;
+  if (n > b->cap - b->len)
+    {
+      size_t cap = b->cap ? b->cap : 256;
+      while (cap - b->len < n)
+        {
+          if (cap > SIZE_MAX / 2)
+            {
+              b->oom = true;
+              return;
+            }
+          cap *= 2;
+        }
+      uint8_t *d = realloc (b->data, cap);
+      if (d == NULL)
+        {
+          b->oom = true;
+          return;
+        }
+      b->data = d;
+      b->cap = cap;
+    }
+  if (n)
+    memcpy (b->data + b->len, p, n);
+  b->len += n;
+}
+
+void
+hull_buf_put_u16 (struct hull_buf *b, uint16_t v)
+{
+  uint8_t p[2];
+  set_u16 (p, v);
+  hull_buf_put (b, p, 2);
+}
+
+void
+hull_buf_put_u32 (struct hull_buf *b, uint32_t v)
+{
+  uint8_t p[4];
+  set_u32 (p, v);
+  hull_buf_put (b, p, 4);
+}
+
+void
+hull_buf_put_u64 (struct hull_buf *b, uint64_t v)
+{
+  hull_buf_put_u32 (b, (uint32_t) v);
+  hull_buf_put_u32 (b, (uint32_t) (v >> 32));
+}
+
+int
+hull_msg_encode (struct hull_buf *b, uint16_t type, uint32_t id, const void *payload, uint32_t len)
+{
+  long max = hull_msg_max_payload (type);
+  if (max < 0)
+    return -EINVAL;
+  if (len > (unsigned long) max)
+    return -EMSGSIZE;
+  hull_buf_put_u32 (b, len);
+  hull_buf_put_u16 (b, type);
+  hull_buf_put_u16 (b, 0);
+  hull_buf_put_u32 (b, id);
+  hull_buf_put (b, payload, len);
+  return b->oom ? -ENOMEM : 0;
+}
+
+int
+hull_hello_decode (const struct hull_msg *m, struct hull_hello *out)
+{
+  if (m->type != HULL_MSG_HELLO || m->len != 8)
+    return -EBADMSG;
+  out->magic = get_u32 (m->payload);
+  out->version = get_u32 (m->payload + 4);
+  if (out->magic != HULL_PROTO_MAGIC || out->version != HULL_PROTO_VERSION)
+    return -EPROTO;
+  return 0;
+}
+
+void
+hull_hello_encode (uint8_t out[8])
+{
+  set_u32 (out, HULL_PROTO_MAGIC);
+  set_u32 (out + 4, HULL_PROTO_VERSION);
+}
+
+int
+hull_u32_decode (const struct hull_msg *m, uint32_t *out)
+{
+  if (m->len != 4)
+    return -EBADMSG;
+  *out = get_u32 (m->payload);
+  return 0;
+}
+
+void
+hull_u32_encode (uint8_t out[4], uint32_t v)
+{
+  set_u32 (out, v);
+}
+
+int
+hull_winsize_decode (const struct hull_msg *m, struct hull_winsize *out)
+{
+  if (m->type != HULL_MSG_WINSIZE || m->len != 4)
+    return -EBADMSG;
+  out->rows = get_u16 (m->payload);
+  out->cols = get_u16 (m->payload + 2);
+  return 0;
+}
+
+void
+hull_winsize_encode (uint8_t out[4], const struct hull_winsize *ws)
+{
+  set_u16 (out, ws->rows);
+  set_u16 (out + 2, ws->cols);
+}
+
+/* ---- process TLVs ---- */
+
+static void
+put_tlv (struct hull_buf *b, uint16_t tag, const void *v, size_t len)
+{
+  if (len > UINT32_MAX)
+    {
+      b->oom = true;
+      return;
+    }
+  hull_buf_put_u16 (b, tag);
+  hull_buf_put_u32 (b, (uint32_t) len);
+  hull_buf_put (b, v, len);
+}
+
+static void
+put_str (struct hull_buf *b, uint16_t tag, const char *s)
+{
+  if (s)
+    put_tlv (b, tag, s, strlen (s));
+}
+
+static void
+put_tlv_u32 (struct hull_buf *b, uint16_t tag, uint32_t v)
+{
+  uint8_t p[4];
+  set_u32 (p, v);
+  put_tlv (b, tag, p, 4);
+}
+
+static void
+put_tlv_u8 (struct hull_buf *b, uint16_t tag, uint8_t v)
+{
+  put_tlv (b, tag, &v, 1);
+}
+
+int
+hull_process_encode (struct hull_buf *b, const struct hull_process *p)
+{
+  size_t i;
+
+  if (p->n_args == 0 || p->n_args > HULL_CFG_MAX_ARGS || p->n_env > HULL_CFG_MAX_ENV
+      || p->n_agids > HULL_CFG_MAX_GROUPS || p->n_rlimits > HULL_CFG_MAX_RLIMITS
+      || p->n_mounts > HULL_CFG_MAX_MOUNTS || p->seccomp_len % 8
+      || p->seccomp_len / 8 > HULL_CFG_MAX_SECCOMP_INSNS)
+    return -EINVAL;
+  for (i = 0; i < p->n_args; i++)
+    put_str (b, HULL_TAG_ARG, p->args[i]);
+  for (i = 0; i < p->n_env; i++)
+    put_str (b, HULL_TAG_ENV, p->env[i]);
+  put_str (b, HULL_TAG_CWD, p->cwd);
+  put_tlv_u32 (b, HULL_TAG_UID, p->uid);
+  put_tlv_u32 (b, HULL_TAG_GID, p->gid);
+  for (i = 0; i < p->n_agids; i++)
+    put_tlv_u32 (b, HULL_TAG_AGID, p->agids[i]);
+  if (p->has_umask)
+    put_tlv_u32 (b, HULL_TAG_UMASK, p->umask);
+  put_str (b, HULL_TAG_HOSTNAME, p->hostname);
+  for (i = 0; i < p->n_rlimits; i++)
+    {
+      struct hull_buf v = { 0 };
+      hull_buf_put_u32 (&v, p->rlimits[i].resource);
+      hull_buf_put_u64 (&v, p->rlimits[i].soft);
+      hull_buf_put_u64 (&v, p->rlimits[i].hard);
+      put_tlv (b, HULL_TAG_RLIMIT, v.data, v.len);
+      b->oom |= v.oom;
+      hull_buf_release (&v);
+    }
+  if (p->terminal)
+    put_tlv_u8 (b, HULL_TAG_TERMINAL, 1);
+  if (p->console_size.rows || p->console_size.cols)
+    {
+      uint8_t ws[4];
+      hull_winsize_encode (ws, &p->console_size);
+      put_tlv (b, HULL_TAG_CONSOLE_SIZE, ws, 4);
+    }
+  if (p->has_caps)
+    {
+      struct hull_buf v = { 0 };
+      for (i = 0; i < HULL_CAP__N; i++)
+        hull_buf_put_u64 (&v, p->caps[i]);
+      put_tlv (b, HULL_TAG_CAPS, v.data, v.len);
+      b->oom |= v.oom;
+      hull_buf_release (&v);
+    }
+  if (p->no_new_privs)
+    put_tlv_u8 (b, HULL_TAG_NO_NEW_PRIVS, 1);
+  for (i = 0; i < p->n_mounts; i++)
+    {
+      const struct hull_mount *m = &p->mounts[i];
+      const char *s[4] = { m->destination, m->type, m->source, m->data };
+      struct hull_buf v = { 0 };
+      hull_buf_put_u64 (&v, m->flags);
+      for (int k = 0; k < 4; k++)
+        hull_buf_put (&v, s[k] ? s[k] : "", strlen (s[k] ? s[k] : "") + 1);
+      put_tlv (b, HULL_TAG_MOUNT, v.data, v.len);
+      b->oom |= v.oom;
+      hull_buf_release (&v);
+    }
+  if (p->seccomp_len)
+    put_tlv (b, HULL_TAG_SECCOMP, p->seccomp, p->seccomp_len);
+  if (p->root_readonly)
+    put_tlv_u8 (b, HULL_TAG_ROOT_READONLY, 1);
+  if (b->len > HULL_PROTO_MAX_PAYLOAD)
+    return -E2BIG;
+  return b->oom ? -ENOMEM : 0;
+}
+
+/* Decoding. */
+
+struct decode_ctx
+{
+  char *why;
+  size_t why_len;
+};
+
+static int __attribute__ ((format (printf, 3, 4)))
+fail (struct decode_ctx *c, int ret, const char *fmt, ...)
+{
+  if (c->why && c->why_len)
+    {
+      va_list ap;
+      va_start (ap, fmt);
+      vsnprintf (c->why, c->why_len, fmt, ap);
+      va_end (ap);
+    }
+  return ret;
+}
+
+static char *
+dup_str (const uint8_t *v, size_t len)
+{
+  char *s = malloc (len + 1);
+  if (s)
+    {
+      memcpy (s, v, len);
+      s[len] = 0;
+    }
+  return s;
+}
+
+/* Appends to a NULL-terminated string vector. */
+static int
+strv_push (char ***v, size_t *n, char *s)
+{
+  char **nv = realloc (*v, (*n + 2) * sizeof **v);
+  if (nv == NULL)
+    {
+      free (s);
+      return -ENOMEM;
+    }
+  nv[(*n)++] = s;
+  nv[*n] = NULL;
+  *v = nv;
+  return 0;
+}
+
+static int
+grow (void *pp, size_t n, size_t size)
+{
+  void **p = pp;
+  void *np = realloc (*p, (n + 1) * size);
+  if (np == NULL)
+    return -ENOMEM;
+  *p = np;
+  return 0;
+}
+
+static int
+decode_mount (struct decode_ctx *c, const uint8_t *v, size_t len, struct hull_mount *m)
+{
+  char **fields[4] = { &m->destination, &m->type, &m->source, &m->data };
+  size_t off = 8;
+
+  memset (m, 0, sizeof *m);
+  if (len < 8 + 4)
+    return fail (c, -EBADMSG, "mount entry truncated");
+  m->flags = get_u64 (v);
+  for (int k = 0; k < 4; k++)
+    {
+      const uint8_t *end = memchr (v + off, 0, len - off);
+      if (end == NULL)
+        return fail (c, -EBADMSG, "mount entry field %d not terminated", k);
+      *fields[k] = dup_str (v + off, end - (v + off));
+      if (*fields[k] == NULL)
+        return -ENOMEM;
+      off = end - v + 1;
+    }
+  if (off != len)
+    return fail (c, -EBADMSG, "mount entry has trailing bytes");
+  if (m->destination[0] != '/')
+    return fail (c, -EBADMSG, "mount destination is not absolute");
+  return 0;
+}
+
+static int
+decode_tlv (struct decode_ctx *c, struct hull_process *p, uint16_t tag, const uint8_t *v, uint32_t len)
+{
+  bool is_string = tag == HULL_TAG_ARG || tag == HULL_TAG_ENV || tag == HULL_TAG_CWD || tag == HULL_TAG_HOSTNAME;
+  char *s;
+
+  if (is_string)
+    {
+      if (len > HULL_CFG_MAX_STRING)
+        return fail (c, -E2BIG, "string of tag %u too long (%u bytes)", tag, len);
+      if (memchr (v, 0, len))
+        return fail (c, -EBADMSG, "string of tag %u contains a NUL byte", tag);
+    }
+  switch (tag)
+    {
+    case HULL_TAG_ARG:
+      if (p->n_args >= HULL_CFG_MAX_ARGS)
+        return fail (c, -E2BIG, "too many args");
+      if ((s = dup_str (v, len)) == NULL)
+        return -ENOMEM;
+      return strv_push (&p->args, &p->n_args, s);
+    case HULL_TAG_ENV:
+      if (p->n_env >= HULL_CFG_MAX_ENV)
+        return fail (c, -E2BIG, "too many env entries");
+      if (memchr (v, '=', len) == NULL)
+        return fail (c, -EBADMSG, "env entry without '='");
+      if ((s = dup_str (v, len)) == NULL)
+        return -ENOMEM;
+      return strv_push (&p->env, &p->n_env, s);
+    case HULL_TAG_CWD:
+    case HULL_TAG_HOSTNAME:
+      {
+        char **dst = tag == HULL_TAG_CWD ? &p->cwd : &p->hostname;
+        if (*dst)
+          return fail (c, -EBADMSG, "tag %u repeated", tag);
+        if (tag == HULL_TAG_CWD && (len == 0 || v[0] != '/'))
+          return fail (c, -EBADMSG, "cwd is not absolute");
+        if ((*dst = dup_str (v, len)) == NULL)
+          return -ENOMEM;
+        return 0;
+      }
+    case HULL_TAG_UID:
+    case HULL_TAG_GID:
+    case HULL_TAG_UMASK:
+    case HULL_TAG_AGID:
+      if (len != 4)
+        return fail (c, -EBADMSG, "tag %u: expected 4 bytes, got %u", tag, len);
+      if (tag == HULL_TAG_UID)
+        p->uid = get_u32 (v);
+      else if (tag == HULL_TAG_GID)
+        p->gid = get_u32 (v);
+      else if (tag == HULL_TAG_UMASK)
+        {
+          p->has_umask = true;
+          p->umask = get_u32 (v) & 07777;
+        }
+      else
+        {
+          if (p->n_agids >= HULL_CFG_MAX_GROUPS)
+            return fail (c, -E2BIG, "too many additional gids");
+          if (grow (&p->agids, p->n_agids, sizeof *p->agids) < 0)
+            return -ENOMEM;
+          p->agids[p->n_agids++] = get_u32 (v);
+        }
+      return 0;
+    case HULL_TAG_RLIMIT:
+      if (len != 20)
+        return fail (c, -EBADMSG, "rlimit: expected 20 bytes, got %u", len);
+      if (p->n_rlimits >= HULL_CFG_MAX_RLIMITS)
+        return fail (c, -E2BIG, "too many rlimits");
+      if (grow (&p->rlimits, p->n_rlimits, sizeof *p->rlimits) < 0)
+        return -ENOMEM;
+      p->rlimits[p->n_rlimits].resource = get_u32 (v);
+      p->rlimits[p->n_rlimits].soft = get_u64 (v + 4);
+      p->rlimits[p->n_rlimits].hard = get_u64 (v + 12);
+      p->n_rlimits++;
+      return 0;
+    case HULL_TAG_TERMINAL:
+    case HULL_TAG_NO_NEW_PRIVS:
+    case HULL_TAG_ROOT_READONLY:
+      if (len != 1 || v[0] > 1)
+        return fail (c, -EBADMSG, "tag %u: expected one byte 0 or 1", tag);
+      *(tag == HULL_TAG_TERMINAL ? &p->terminal : tag == HULL_TAG_NO_NEW_PRIVS ? &p->no_new_privs : &p->root_readonly)
+          = v[0];
+      return 0;
+    case HULL_TAG_CONSOLE_SIZE:
+      if (len != 4)
+        return fail (c, -EBADMSG, "console size: expected 4 bytes");
+      p->console_size.rows = get_u16 (v);
+      p->console_size.cols = get_u16 (v + 2);
+      return 0;
+    case HULL_TAG_CAPS:
+      if (len != 8 * HULL_CAP__N)
+        return fail (c, -EBADMSG, "caps: expected %d bytes, got %u", 8 * HULL_CAP__N, len);
+      p->has_caps = true;
+      for (int i = 0; i < HULL_CAP__N; i++)
+        p->caps[i] = get_u64 (v + 8 * i);
+      return 0;
+    case HULL_TAG_MOUNT:
+      if (p->n_mounts >= HULL_CFG_MAX_MOUNTS)
+        return fail (c, -E2BIG, "too many mounts");
+      if (grow (&p->mounts, p->n_mounts, sizeof *p->mounts) < 0)
+        return -ENOMEM;
+      {
+        int ret = decode_mount (c, v, len, &p->mounts[p->n_mounts]);
+        p->n_mounts++;   /* counted even when partial, so release frees it */
+        return ret;
+      }
+    case HULL_TAG_SECCOMP:
+      if (p->seccomp)
+        return fail (c, -EBADMSG, "seccomp repeated");
+      if (len == 0 || len % 8 || len / 8 > HULL_CFG_MAX_SECCOMP_INSNS)
+        return fail (c, -EBADMSG, "seccomp program of %u bytes", len);
+      if ((p->seccomp = malloc (len)) == NULL)
+        return -ENOMEM;
+      memcpy (p->seccomp, v, len);
+      p->seccomp_len = len;
+      return 0;
+    default:
+      return 0;   /* optional field of a newer host */
+    }
+}
+
+int
+hull_process_decode (const uint8_t *data, size_t len, struct hull_process *p, char *why, size_t why_len)
+{
+  struct decode_ctx c = { why, why_len };
+  size_t off = 0;
+  int ret = 0;
+
+  memset (p, 0, sizeof *p);
+  if (why && why_len)
+    why[0] = 0;
+  if (len > HULL_PROTO_MAX_PAYLOAD)
+    return fail (&c, -E2BIG, "process description of %zu bytes", len);
+  while (off < len)
+    {
+      if (len - off < 6)
+        {
+          ret = fail (&c, -EBADMSG, "truncated field header at offset %zu", off);
+          break;
+        }
+      uint16_t tag = get_u16 (data + off);
+      uint32_t vlen = get_u32 (data + off + 2);
+      off += 6;
+      if (vlen > len - off)
+        {
+          ret = fail (&c, -EBADMSG, "field %u of %u bytes overruns the message", tag, vlen);
+          break;
+        }
+      ret = decode_tlv (&c, p, tag, data + off, vlen);
+      if (ret < 0)
+        break;
+      off += vlen;
+    }
+  if (ret == 0 && p->n_args == 0)
+    ret = fail (&c, -EBADMSG, "no process args");
+  if (ret == -ENOMEM)
+    fail (&c, ret, "out of memory");
+  if (ret < 0)
+    hull_process_release (p);
+  return ret;
+}
+
+void
+hull_process_release (struct hull_process *p)
+{
+  size_t i;
+  for (i = 0; i < p->n_args; i++)
+    free (p->args[i]);
+  free (p->args);
+  for (i = 0; i < p->n_env; i++)
+    free (p->env[i]);
+  free (p->env);
+  free (p->cwd);
+  free (p->hostname);
+  free (p->agids);
+  free (p->rlimits);
+  for (i = 0; i < p->n_mounts; i++)
+    {
+      free (p->mounts[i].destination);
+      free (p->mounts[i].type);
+      free (p->mounts[i].source);
+      free (p->mounts[i].data);
+    }
+  free (p->mounts);
+  free (p->seccomp);
+  memset (p, 0, sizeof *p);
+}
