@@ -29,7 +29,9 @@ int cgroup_create (const char *cgroups_path, const char *id, const struct oci_re
                    struct hull_cgroup **out, hull_err *err);
 /* Reopen from what cgroup_path() returned (stored in the state dir). */
 int cgroup_load (const char *path, struct hull_cgroup **out, hull_err *err);
-void cgroup_free (struct hull_cgroup *cg);
+/* Linked as hull_cgroup_free: libcgroup exports a cgroup_free of its own,
+   and its internal calls must not land here. */
+void cgroup_free (struct hull_cgroup *cg) __asm__ ("hull_cgroup_free");
 
 /* The path relative to each hierarchy's root, e.g. "/hull/abc". */
 const char *cgroup_path (const struct hull_cgroup *cg);
