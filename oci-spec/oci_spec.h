@@ -264,6 +264,8 @@ const char *oci_namespace_name (enum oci_namespace_type type);   /* "pid", "netw
 
 /* JSON out.  Every returned string is malloc'd, NUL-terminated. */
 char *oci_spec_default_json (bool rootless);   /* `hull spec` */
+/* The same with the ids the rootless variant maps to root given (not geteuid/getegid). */
+char *oci_spec_default_json_ex (bool rootless, uint32_t uid, uint32_t gid);
 char *oci_features_json (void);                /* `hull features` */
 
 /* The OCI state document (state command, hooks' stdin). */
