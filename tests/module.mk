@@ -1,1 +1,39 @@
+# tests/: unit tests (tests/unit/test_*.c, TAP via tests/unit/tap.h) and bats
+# suites (tests/bats/*.bats).  Every check target runs ONE tests/run-tests.sh
+# so its last line, "N passed, M failed", covers everything it ran.
+#
+#   make check          build/hull, unit tests plain and under ASan/UBSan,
+#                       then every bats suite
+#   make check-vmm      the VMM's unit tests (VMM_UNIT_TESTS, test_vmm_*,
+#                       test_virtio_*) plain and sanitized, then bats vmm_*
+#   make conformance    the OCI runtime-tools validation suite against
+#                       build/hull, compared with the expected failures
+#
+# BATS=... picks suites, e.g. `make check BATS=tests/bats/lifecycle.bats`;
+# TEST_TIMEOUT=SEC overrides the per-program / per-suite time limit.
+
 UNIT_TESTS += $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
+
+BATS ?= $(sort $(wildcard tests/bats/*.bats))
+VMM_BATS ?= $(sort $(wildcard tests/bats/vmm_*.bats))
+TEST_TIMEOUT ?=
+RUN_TESTS = tests/run-tests.sh $(if $(TEST_TIMEOUT),--timeout $(TEST_TIMEOUT))
+
+# UNIT_TESTS and VMM_UNIT_TESTS are complete only once every module.mk has
+# been read, so the prerequisites below are expanded a second time, when
+# make builds these targets.
+.SECONDEXPANSION:
+VMM_UNIT_NAMES = $(sort $(VMM_UNIT_TESTS) $(filter test_vmm_% test_virtio_%,$(UNIT_TESTS)))
+
+check: $$(BUILD)/hull $$(UNIT_BINS) $$(UNIT_ASAN_BINS) $$(CHECK_DEPS)
+	@$(RUN_TESTS) --unit $(UNIT_BINS) $(UNIT_ASAN_BINS) --bats $(BATS)
+
+check-vmm: $$(BUILD)/hull $$(addprefix $$(BUILD)/tests/,$$(VMM_UNIT_NAMES)) \
+           $$(addprefix $$(BUILD)/tests-asan/,$$(VMM_UNIT_NAMES))
+	@$(RUN_TESTS) --unit $(addprefix $(BUILD)/tests/,$(VMM_UNIT_NAMES)) \
+	    $(addprefix $(BUILD)/tests-asan/,$(VMM_UNIT_NAMES)) --bats $(VMM_BATS)
+
+# ../shared/oci-validation beside the checkout, as CI places it.
+OCI_VALIDATION ?= ../shared/oci-validation
+conformance: $(BUILD)/hull
+	@.ci/conformance --suite $(OCI_VALIDATION) --results $(BUILD)/conformance $(BUILD)/hull

@@ -1,45 +1,90 @@
 #!/bin/bash
-# Runs TAP-producing test programs and bats suites, prints their output, and
-# ends with one line "N passed, M failed[, K skipped]".  Exit status 0 only
-# when nothing failed.
+# Runs TAP-producing test programs and bats suites, prints their output, lists
+# what failed, and ends with exactly one line "N passed, M failed" (skipped
+# tests are counted on the line before it).  Exit status 0 only when nothing
+# failed.
 #
-#   tests/run-tests.sh [--unit BIN...] [--bats FILE...]
+#   tests/run-tests.sh [--timeout SEC] [--unit BIN...] [--bats FILE...]
+#
+# --timeout applies to each program or suite from then on (default
+# $HULL_TEST_TIMEOUT, else 300 s for unit programs and 1200 s for bats
+# suites): a hung one is killed with its process group and counted as one
+# failure, so it cannot eat the rest of the run.
+#
+# Counting: "ok" points pass, "not ok" points fail, "ok ... # skip" points
+# are skipped; "not ok ... # TODO" points are known gaps, counted as skipped.
+# A program that exits non-zero without a "not ok", or whose plan does not
+# match its points, adds one failure.
 set -u
 passed=0 failed=0 skipped=0
 mode=unit
+timeout_arg=${HULL_TEST_TIMEOUT:-}
 results=$(mktemp -d)
+failures=$results/failures
+: >"$failures"
 trap 'rm -rf "$results"' EXIT
 
-count_tap() {   # count one TAP stream; a crashed program or a bad plan is one failure
-    local file=$1 rc=$2 name=$3 ok notok skip plan points
-    ok=$(grep -cE '^ok ' "$file" | tr -d ' ')
-    skip=$(grep -cE '^ok .*# [sS][kK][iI][pP]' "$file" | tr -d ' ')
-    notok=$(grep -cE '^not ok ' "$file" | tr -d ' ')
+count_tap() {
+    local file=$1 rc=$2 name=$3 ok notok skip todo plan points
+    ok=$(grep -cE '^ok ' "$file")
+    skip=$(grep -ciE '^ok .*# skip' "$file")
+    notok=$(grep -cE '^not ok ' "$file")
+    todo=$(grep -ciE '^not ok .*# todo' "$file")
     plan=$(grep -oE '^1\.\.[0-9]+' "$file" | head -1 | cut -d. -f3)
     points=$((ok + notok))
-    passed=$((passed + ok - skip)); skipped=$((skipped + skip)); failed=$((failed + notok))
-    if [ "$rc" -ne 0 ] && [ "$notok" -eq 0 ]; then
-        echo "# $name exited with status $rc" ; failed=$((failed + 1))
+    passed=$((passed + ok - skip))
+    skipped=$((skipped + skip + todo))
+    failed=$((failed + notok - todo))
+    grep -E '^not ok ' "$file" | grep -viE '# todo' | sed "s|^|$name: |" >>"$failures"
+    if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+        echo "# $name: timed out after ${limit}s"
+        echo "$name: timed out after ${limit}s" >>"$failures"; failed=$((failed + 1))
+    elif [ "$rc" -ne 0 ] && [ $((notok - todo)) -eq 0 ]; then
+        local why="exited with status $rc"
+        [ "$rc" -gt 128 ] && why="killed by SIG$(kill -l $((rc - 128)) 2>/dev/null || echo $((rc - 128)))"
+        echo "# $name: $why"
+        echo "$name: $why" >>"$failures"; failed=$((failed + 1))
     elif [ -z "$plan" ] || [ "$plan" -ne "$points" ]; then
-        echo "# $name: plan ${plan:-missing} but $points test points"; failed=$((failed + 1))
+        echo "# $name: plan ${plan:-missing} but $points test points"
+        echo "$name: plan ${plan:-missing} but $points test points" >>"$failures"; failed=$((failed + 1))
     fi
 }
 
-for arg in "$@"; do
-    case $arg in
-    --unit) mode=unit; continue ;;
-    --bats) mode=bats; continue ;;
-    esac
-    out="$results/$(basename "$arg").tap"
+run_one() {
+    local arg=$1 out rc start
+    out="$results/tap"
+    if [ -n "$timeout_arg" ]; then limit=$timeout_arg
+    elif [ "$mode" = unit ]; then limit=300
+    else limit=1200
+    fi
     echo "# --- $arg"
-    if [ "$mode" = unit ]; then
-        "$arg" > "$out" 2>&1; rc=$?
+    start=$SECONDS
+    if [ ! -e "$arg" ]; then
+        echo "# $arg: no such file" >"$out"; rc=127
+    elif [ "$mode" = unit ]; then
+        (timeout -k 10 "$limit" "$arg" </dev/null) >"$out" 2>&1; rc=$?
     else
-        bats --tap "$arg" > "$out" 2>&1; rc=$?
+        (timeout -k 30 "$limit" bats --tap "$arg" </dev/null) >"$out" 2>&1; rc=$?
     fi
     cat "$out"
     count_tap "$out" "$rc" "$arg"
+    echo "# --- $arg: $((SECONDS - start))s"
+}
+
+while [ $# -gt 0 ]; do
+    case $1 in
+    --unit) mode=unit ;;
+    --bats) mode=bats ;;
+    --timeout) timeout_arg=${2:?--timeout needs seconds}; shift ;;
+    *) run_one "$1" ;;
+    esac
+    shift
 done
 
-echo "$passed passed, $failed failed, $skipped skipped"
+if [ -s "$failures" ]; then
+    echo "# Failed:"
+    sed 's/^/#   /' "$failures"
+fi
+echo "# $skipped skipped"
+echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
