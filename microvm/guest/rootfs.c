@@ -1,0 +1,178 @@
+/* Guest mounts: the init's own /proc, /sys, /dev, then the container rootfs
+   (ext4 on /dev/vda) with the OCI mounts the host passed, made the root by
+   moving it over / (the initramfs cannot be pivot_root'ed away). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "microvm/guest/guest.h"
+
+#define NEWROOT "/newroot"
+#define ROOT_DEVICE "/dev/vda"
+
+static int
+say (char *why, size_t len, const char *what, const char *path)
+{
+  snprintf (why, len, "%s `%s`: %s", what, path, strerror (errno));
+  return -1;
+}
+
+static int
+mount_one (const char *src, const char *dst, const char *type, unsigned long flags, const char *data, char *why,
+           size_t len)
+{
+  mkdir (dst, 0755);
+  if (mount (src, dst, type, flags, data) < 0)
+    return say (why, len, "mount", dst);
+  return 0;
+}
+
+int
+guest_early_mounts (char *why, size_t len)
+{
+  if (mount_one ("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755", why, len) < 0 && errno != EBUSY)
+    return -1;
+  if (mount_one ("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, why, len) < 0)
+    return -1;
+  if (mount_one ("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, why, len) < 0)
+    return -1;
+  return 0;
+}
+
+/* mkdir -p inside the new root; path is absolute within it. */
+static int
+mkdir_under (const char *root, const char *path, mode_t mode, char *why, size_t len)
+{
+  char buf[4096];
+  if (snprintf (buf, sizeof buf, "%s%s", root, path) >= (int) sizeof buf)
+    return errno = ENAMETOOLONG, say (why, len, "mkdir", path);
+  for (char *p = buf + strlen (root) + 1; *p; p++)
+    if (*p == '/')
+      {
+        *p = 0;
+        if (mkdir (buf, mode) < 0 && errno != EEXIST)
+          return say (why, len, "mkdir", buf + strlen (root));
+        *p = '/';
+      }
+  if (mkdir (buf, mode) < 0 && errno != EEXIST)
+    return say (why, len, "mkdir", path);
+  return 0;
+}
+
+/* The devices every container expects in a tmpfs /dev (the OCI default
+   devices), since the guest's devtmpfs would expose the VM's own disks and
+   control port. */
+static int
+populate_dev (const char *dev, char *why, size_t len)
+{
+  static const struct { const char *name; unsigned maj, min; } nodes[] = {
+    { "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 }, { "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
+  };
+  static const struct { const char *name, *target; } links[] = {
+    { "ptmx", "pts/ptmx" }, { "fd", "/proc/self/fd" }, { "stdin", "/proc/self/fd/0" },
+    { "stdout", "/proc/self/fd/1" }, { "stderr", "/proc/self/fd/2" },
+  };
+  char path[4300];
+
+  for (size_t i = 0; i < sizeof nodes / sizeof nodes[0]; i++)
+    {
+      snprintf (path, sizeof path, "%s/%s", dev, nodes[i].name);
+      if (mknod (path, S_IFCHR | 0666, makedev (nodes[i].maj, nodes[i].min)) < 0 && errno != EEXIST)
+        return say (why, len, "mknod", path);
+      chmod (path, 0666);   /* umask */
+    }
+  for (size_t i = 0; i < sizeof links / sizeof links[0]; i++)
+    {
+      snprintf (path, sizeof path, "%s/%s", dev, links[i].name);
+      if (symlink (links[i].target, path) < 0 && errno != EEXIST)
+        return say (why, len, "symlink", path);
+    }
+  return 0;
+}
+
+static int
+oci_mount (const struct hull_mount *m, char *why, size_t len)
+{
+  char target[4200];
+  const char *type = m->type;
+
+  /* The guest kernel is cgroup v2 only. */
+  if (strcmp (type, "cgroup") == 0)
+    type = "cgroup2";
+  if (mkdir_under (NEWROOT, m->destination, 0755, why, len) < 0)
+    return -1;
+  snprintf (target, sizeof target, "%s%s", NEWROOT, m->destination);
+  unsigned long flags = m->flags;
+  /* Read-only is applied by a remount, as for binds on the host, so that
+     the mount points beneath can still be created. */
+  if (mount (m->source[0] ? m->source : type, target, type, flags & ~MS_RDONLY, m->data[0] ? m->data : NULL) < 0)
+    return say (why, len, "mount", m->destination);
+  if (strcmp (m->destination, "/dev") == 0 && strcmp (type, "tmpfs") == 0 && populate_dev (target, why, len) < 0)
+    return -1;
+  return 0;
+}
+
+static int
+remount_readonly (const struct hull_process *cfg, char *why, size_t len)
+{
+  char target[4200];
+  for (size_t i = cfg->n_mounts; i-- > 0;)
+    {
+      const struct hull_mount *m = &cfg->mounts[i];
+      if (! (m->flags & MS_RDONLY))
+        continue;
+      snprintf (target, sizeof target, "%s%s", NEWROOT, m->destination);
+      if (mount (NULL, target, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | (m->flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC)),
+                 NULL) < 0)
+        return say (why, len, "remount read-only", m->destination);
+    }
+  return 0;
+}
+
+static int
+wait_for_device (const char *path)
+{
+  struct stat st;
+  for (int i = 0; i < 250; i++)
+    {
+      if (stat (path, &st) == 0)
+        return 0;
+      struct timespec ts = { 0, 20 * 1000000L };
+      nanosleep (&ts, NULL);
+    }
+  return -1;
+}
+
+int
+guest_enter_rootfs (const struct hull_process *cfg, char *why, size_t len)
+{
+  if (wait_for_device (ROOT_DEVICE) < 0)
+    return say (why, len, "no root disk", ROOT_DEVICE);
+  if (mount_one (ROOT_DEVICE, NEWROOT, "ext4", 0, NULL, why, len) < 0)
+    return -1;
+  for (size_t i = 0; i < cfg->n_mounts; i++)
+    if (oci_mount (&cfg->mounts[i], why, len) < 0)
+      return -1;
+  if (remount_readonly (cfg, why, len) < 0)
+    return -1;
+  if (cfg->root_readonly && mount (NULL, NEWROOT, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+    return say (why, len, "remount read-only", "/");
+
+  /* The init's /dev, /proc and /sys are not the container's business. */
+  umount2 ("/dev", MNT_DETACH);
+  umount2 ("/proc", MNT_DETACH);
+  umount2 ("/sys", MNT_DETACH);
+  if (chdir (NEWROOT) < 0)
+    return say (why, len, "chdir", NEWROOT);
+  if (mount (".", "/", NULL, MS_MOVE, NULL) < 0)
+    return say (why, len, "move rootfs to", "/");
+  if (chroot (".") < 0 || chdir ("/") < 0)
+    return say (why, len, "chroot", NEWROOT);
+  return 0;
+}
