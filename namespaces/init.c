@@ -1,0 +1,181 @@
+/* The container's init, from clone() to execve().  Runs in the child; any
+   failure is reported to ns_spawn() over the sync socket.  The order is the
+   one namespaces.h documents. */
+#include "namespaces/ns_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "runtime/util.h"
+
+/* Signal dispositions and the mask are inherited from the runtime (which
+   may block signals to forward them): give the process a clean slate. */
+static void
+reset_signals (void)
+{
+  sigset_t all;
+  for (int sig = 1; sig < _NSIG; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP)
+      signal (sig, SIG_DFL);
+  sigemptyset (&all);
+  sigprocmask (SIG_SETMASK, &all, NULL);
+}
+
+static int
+open_fifo (struct ns_init *in, hull_err *err)
+{
+  in->fifo_fd = -1;
+  if (in->opts->exec_fifo == NULL)
+    return 0;
+  in->fifo_fd = open (in->opts->exec_fifo, O_PATH | O_CLOEXEC);
+  if (in->fifo_fd < 0)
+    return hull_error (err, errno, "open exec fifo `%s`", in->opts->exec_fifo);
+  in->proc_fd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (in->proc_fd < 0)
+    return hull_error (err, errno, "open /proc");
+  return 0;
+}
+
+/* Blocks until `start` opens the fifo for reading, then hands it the byte
+   that tells it the init is alive (runc's handshake).  The fd is reopened
+   through the host's /proc opened before pivot_root, so it works whether or
+   not the container mounts its own /proc. */
+int
+ns_wait_fifo (struct ns_init *in, hull_err *err)
+{
+  char path[64];
+  cleanup_close int w = -1;
+
+  if (in->fifo_fd < 0)
+    return 0;
+  snprintf (path, sizeof path, "self/fd/%d", in->fifo_fd);
+  do
+    w = openat (in->proc_fd, path, O_WRONLY | O_CLOEXEC);
+  while (w < 0 && errno == EINTR);
+  if (w < 0)
+    return hull_error (err, errno, "open exec fifo for writing");
+  if (write_all (w, "0", 1) < 0)
+    return hull_error (err, errno, "write exec fifo");
+  close (in->fifo_fd);
+  close (in->proc_fd);
+  in->fifo_fd = in->proc_fd = -1;
+  return 0;
+}
+
+static int
+before_pivot (struct ns_init *in, hull_err *err)
+{
+  const struct ns_callbacks *cb = in->opts->cb;
+
+  if (rootfs_prepare (in, err) < 0 || mounts_apply (in, err) < 0 || devices_create (in, err) < 0)
+    return -1;
+  if (terminal_setup (in, err) < 0)
+    return -1;
+
+  /* createRuntime / prestart run in the parent now. */
+  if (sync_send (in->sync_fd, SYNC_RUNTIME_READY, NULL, 0, err) < 0
+      || sync_expect (in->sync_fd, SYNC_RUNTIME_DONE, NULL, 0, NULL, err) < 0)
+    return -1;
+  if (cb != NULL && cb->in_container_before_pivot != NULL
+      && cb->in_container_before_pivot (cb->ctx, getpid (), err) < 0)
+    return -1;
+  return 0;
+}
+
+static int
+after_pivot (struct ns_init *in, hull_err *err)
+{
+  const struct oci_process *p = in->process;
+
+  if (sysctl_apply (in, err) < 0 || paths_mask_and_readonly (in, err) < 0 || rootfs_finalize (in, err) < 0)
+    return -1;
+  if (in->has_utsns && process_set_hostname (in, err) < 0)
+    return -1;
+  if (process_apply_before_user (in, err) < 0)
+    return -1;
+  if (process_apply_rlimits (p, err) < 0)
+    return -1;
+  /* cwd before dropping privileges (the user may not be able to search the
+     path to it) and checked against fd leaks (CVE-2024-21626). */
+  if (process_chdir (p->cwd, err) < 0)
+    return -1;
+  if (caps_drop_bounding (p->capabilities, err) < 0)
+    return -1;
+  if (user_apply (&p->user, true, err) < 0)
+    return -1;
+  if (caps_apply (p->capabilities, err) < 0)
+    return -1;
+  if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return hull_error (err, errno, "prctl PR_SET_NO_NEW_PRIVS");
+  if (in->opts->payload == NULL && process_find_executable (p, &in->exec_path, err) < 0)
+    return -1;
+  return 0;
+}
+
+static int
+after_start (struct ns_init *in, hull_err *err)
+{
+  const struct oci_process *p = in->process;
+  const struct ns_callbacks *cb = in->opts->cb;
+
+  if (seccomp_apply (in->spec, NULL, err) < 0)
+    return -1;
+  if (cb != NULL && cb->in_container_before_exec != NULL && cb->in_container_before_exec (cb->ctx, getpid (), err) < 0)
+    return -1;
+  if (process_close_fds (in->opts->preserve_fds, err) < 0)
+    return -1;
+  if (in->opts->payload != NULL)
+    return in->opts->payload (in->opts->payload_ctx, err);
+  execve (in->exec_path, p->args.items, p->env.items);
+  return hull_error (err, errno, "exec `%s`", in->exec_path);
+}
+
+int
+ns_init_run (struct ns_init *in, hull_err *err)
+{
+  reset_signals ();
+  /* Until execve nobody but root on the host may look into us. */
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+
+  if (sync_expect (in->sync_fd, SYNC_GO, NULL, 0, NULL, err) < 0)
+    return -1;
+  if (ns_enter_late (in, err) < 0)
+    return -1;
+  if (open_fifo (in, err) < 0)
+    return -1;
+  if (before_pivot (in, err) < 0)
+    return -1;
+  if (rootfs_pivot (in, err) < 0)
+    return -1;
+  if (after_pivot (in, err) < 0)
+    return -1;
+
+  if (sync_send (in->sync_fd, SYNC_CREATED, NULL, 0, err) < 0)
+    return -1;
+  close (in->sync_fd);
+  in->sync_fd = -1;
+
+  if (ns_wait_fifo (in, err) < 0)
+    return -1;
+  return after_start (in, err);
+}
+
+/* After the parent placed us in the cgroup (and wrote the id maps). */
+int
+ns_enter_late (struct ns_init *in, hull_err *err)
+{
+  if (in->new_userns && !in->userns_via_setns && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
+    return hull_error (err, errno, "become root in the user namespace (is uid/gid 0 mapped?)");
+  if (in->new_cgroupns && unshare (CLONE_NEWCGROUP) < 0)
+    return hull_error (err, errno, "unshare the cgroup namespace");
+  return 0;
+}

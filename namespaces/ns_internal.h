@@ -1,0 +1,159 @@
+/* Internal interfaces of namespaces/: shared by the files of this directory
+   only.  The public contract is namespaces.h. */
+#ifndef HULL_NS_INTERNAL_H
+#define HULL_NS_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "namespaces/namespaces.h"
+#include "runtime/error.h"
+
+/* ---- sync.c: the SOCK_SEQPACKET channel between ns_spawn() and the child ---- */
+enum sync_type
+{
+  SYNC_GO = 1,            /* parent -> child: placed in the cgroup, maps written */
+  SYNC_USERMAP_PLS,       /* child -> parent: write my uid/gid maps */
+  SYNC_USERMAP_ACK,
+  SYNC_RUNTIME_READY,     /* child -> parent: mounts prepared, run createRuntime hooks */
+  SYNC_RUNTIME_DONE,      /* parent -> child */
+  SYNC_PID,               /* intermediate -> parent: the init's pid (payload: pid_t) */
+  SYNC_CREATED,           /* child -> parent: everything done, about to block on the fifo */
+  SYNC_ERROR,             /* either way: errnum + message */
+};
+
+#define SYNC_MAX_PAYLOAD 4000
+
+int sync_send (int fd, enum sync_type type, const void *data, size_t len, hull_err *err);
+/* Sends *e (or a generic text when NULL) as SYNC_ERROR.  Never fails loudly. */
+void sync_send_error (int fd, const hull_err e);
+/* Receives one message; a SYNC_ERROR becomes a hull_err with the peer's
+   message.  EOF is an error "init exited unexpectedly".  `buf` may be NULL. */
+int sync_recv (int fd, enum sync_type *type, void *buf, size_t bufsz, size_t *len, hull_err *err);
+/* Receives one message and checks its type. */
+int sync_expect (int fd, enum sync_type want, void *buf, size_t bufsz, size_t *len, hull_err *err);
+
+/* ---- mount_options.c: pure parsing of mounts[].options ---- */
+struct mount_opts
+{
+  unsigned long flags;        /* MS_* set by the options */
+  unsigned long clear_flags;  /* MS_* explicitly cleared ("rw", "suid", ...) */
+  unsigned long propagation;  /* MS_SHARED/SLAVE/PRIVATE/UNBINDABLE [| MS_REC] */
+  uint64_t attr_set;          /* MOUNT_ATTR_* from the recursive "r*" options */
+  uint64_t attr_clr;
+  char *data;                 /* comma-joined filesystem options, or NULL */
+  bool tmpcopyup;
+  bool idmap, ridmap;
+};
+int mount_opts_parse (const struct oci_strv *options, struct mount_opts *out, hull_err *err);
+void mount_opts_free (struct mount_opts *o);
+/* rootfsPropagation: "rslave" -> MS_SLAVE|MS_REC; returns 0 for NULL, -1 if unknown. */
+long mount_propagation_from_name (const char *name);
+
+/* ---- paths.c: resolve paths inside the rootfs, never leaving it ---- */
+enum in_root_create
+{
+  IN_ROOT_NO_CREATE,
+  IN_ROOT_MKDIR,       /* create missing directories, the last one included */
+  IN_ROOT_MKFILE,      /* create missing parents and an empty regular file */
+};
+/* Open `path` (absolute, relative to the container root) below `rootfd`,
+   symlinks resolved as if rootfd were "/".  Returns an O_PATH fd. */
+int open_in_root (int rootfd, const char *path, enum in_root_create create, int mode, hull_err *err);
+/* Open the parent directory of `path` in root (creating it) and return its
+   fd; *base receives a pointer into path to the last component. */
+int open_parent_in_root (int rootfd, const char *path, const char **base, hull_err *err);
+/* "/proc/self/fd/N" for mount(2) targets. */
+#define FD_PATH_MAX 32
+void fd_path (int fd, char buf[FD_PATH_MAX]);
+
+/* ---- the container init's state, private to the child ---- */
+struct ns_init
+{
+  const struct ns_spawn_opts *opts;
+  const struct oci_spec *spec;
+  const struct oci_process *process;
+  int sync_fd;
+  int rootfd;          /* O_PATH of the rootfs, before pivot */
+  int fifo_fd;         /* O_PATH of exec.fifo, or -1 */
+  int proc_fd;         /* O_PATH of the host /proc, for reopening the fifo */
+  bool new_userns;     /* we are in a user namespace we created */
+  bool in_userns;      /* new or joined user namespace */
+  bool new_netns, new_ipcns, new_utsns, new_cgroupns, new_mntns;
+  bool has_netns, has_ipcns, has_utsns, has_cgroupns;  /* new or joined */
+  bool userns_via_setns; /* the user namespace was set up before clone() */
+  char *exec_path;     /* resolved process.args[0] */
+  int console_fd;      /* pty slave when terminal, else -1 */
+};
+
+/* nstypes.c */
+int ns_clone_flag (enum oci_namespace_type type);
+const char *ns_proc_name (enum oci_namespace_type type);
+/* Opens a namespace path and checks its type; returns the fd. */
+int ns_open_path (enum oci_namespace_type type, const char *path, hull_err *err);
+
+/* userns.c */
+char *userns_format_map (const struct oci_id_mapping *m, size_t n);
+int userns_write_maps (pid_t pid, const struct oci_linux *l, hull_err *err);
+int timens_write_offsets (const struct oci_linux *l, hull_err *err);
+
+/* spawn.c / init.c */
+int ns_enter_late (struct ns_init *in, hull_err *err);
+int ns_init_run (struct ns_init *in, hull_err *err);
+int ns_wait_fifo (struct ns_init *in, hull_err *err);
+
+/* rootfs.c */
+int rootfs_prepare (struct ns_init *in, hull_err *err);
+int rootfs_pivot (struct ns_init *in, hull_err *err);
+int rootfs_finalize (struct ns_init *in, hull_err *err);
+
+/* mounts.c */
+int mounts_apply (struct ns_init *in, hull_err *err);
+/* Bind-remount the mount at fd with `flags` (MS_RDONLY...), keeping the
+   flags the kernel locks in a user namespace.  fd < 0: `what` is the path. */
+unsigned long mount_flags_from_statvfs (unsigned long f_flag, bool with_atime);
+int remount_bind (int fd, const char *what, unsigned long flags, hull_err *err);
+
+/* cgroup_mount.c: a "cgroup" mount (v1 tmpfs layout or cgroup2). */
+int cgroup_mount (struct ns_init *in, const struct oci_mount *m, const struct mount_opts *o, hull_err *err);
+
+/* devices.c */
+int devices_create (struct ns_init *in, hull_err *err);
+
+/* masked.c: masked and read-only paths, after pivot. */
+int paths_mask_and_readonly (struct ns_init *in, hull_err *err);
+
+/* process.c */
+int process_find_executable (const struct oci_process *p, char **out, hull_err *err);
+int process_apply_rlimits (const struct oci_process *p, hull_err *err);
+int process_apply_before_user (struct ns_init *in, hull_err *err);
+int process_set_hostname (struct ns_init *in, hull_err *err);
+int process_chdir (const char *cwd, hull_err *err);
+int process_close_fds (int preserve_fds, hull_err *err);
+int rlimit_from_name (const char *name);
+
+/* sysctl.c */
+int sysctl_apply (struct ns_init *in, hull_err *err);
+int sysctl_validate (const char *key, bool has_netns, bool has_ipcns, bool has_utsns, hull_err *err);
+
+/* caps.c */
+int caps_validate (const struct oci_capabilities *caps, hull_err *err);
+int caps_drop_bounding (const struct oci_capabilities *caps, hull_err *err);
+int caps_apply (const struct oci_capabilities *caps, hull_err *err);
+int cap_from_name_checked (const char *name, hull_err *err);
+
+/* user.c */
+int user_apply (const struct oci_user *user, bool keep_caps, hull_err *err);
+
+/* seccomp.c */
+struct scmp_filter_ctx_s;
+int seccomp_validate (const struct oci_spec *spec, hull_err *err);
+int seccomp_apply (const struct oci_spec *spec, const char *state_json, hull_err *err);
+int seccomp_action_from_name (const char *name, uint32_t errno_ret, uint32_t *action, hull_err *err);
+
+/* terminal.c */
+int terminal_setup (struct ns_init *in, hull_err *err);
+
+#endif

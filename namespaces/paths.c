@@ -1,0 +1,160 @@
+/* Paths inside the container's rootfs.  An image is hostile: a symlink such
+   as rootfs/dev -> /etc must not make us mount or mknod on the host
+   (runc CVE-2021-30465 and friends).  Every lookup goes through
+   openat2(RESOLVE_IN_ROOT) from an fd of the rootfs, and mounts target the
+   resulting O_PATH fd through /proc/self/fd/N. */
+#include "namespaces/ns_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "runtime/util.h"
+
+void
+fd_path (int fd, char buf[FD_PATH_MAX])
+{
+  snprintf (buf, FD_PATH_MAX, "/proc/self/fd/%d", fd);
+}
+
+static int
+openat2_in_root (int rootfd, const char *path, int flags)
+{
+  struct open_how how = {
+    .flags = flags | O_CLOEXEC,
+    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+  };
+  int fd;
+
+  while (*path == '/')
+    path++;
+  if (*path == '\0')
+    path = ".";
+  do
+    fd = syscall (SYS_openat2, rootfd, path, &how, sizeof how);
+  while (fd < 0 && (errno == EINTR || errno == EAGAIN));
+  return fd;
+}
+
+/* Create the missing components of `path` below rootfd one by one, each
+   lookup starting again from the root so symlinks stay inside it. */
+static int
+create_in_root (int rootfd, const char *path, enum in_root_create create, int mode, hull_err *err)
+{
+  cleanup_free char *buf = xstrdup (path);
+  size_t n = strlen (buf);
+  char *p = buf;
+
+  while (n > 1 && buf[n - 1] == '/')
+    buf[--n] = '\0';
+  while (*p == '/')
+    p++;
+
+  for (;;)
+    {
+      char *slash = strchr (p, '/');
+      bool last = slash == NULL;
+      cleanup_close int parent = -1;
+      int fd;
+
+      if (!last)
+        *slash = '\0';
+      fd = openat2_in_root (rootfd, buf, O_PATH);
+      if (fd >= 0 && !last)
+        {
+          close (fd);
+          *slash = '/';
+          p = slash + 1;
+          while (*p == '/')
+            p++;
+          if (*p == '\0')
+            return openat2_in_root (rootfd, buf, O_PATH);
+          continue;
+        }
+      if (fd >= 0)
+        return fd;
+      if (errno != ENOENT)
+        return hull_error (err, errno, "open `%s` in the rootfs", buf);
+
+      /* buf = ".../name": open the parent (exists by now) and create name. */
+      char *name = strrchr (buf, '/');
+      if (name != NULL)
+        {
+          *name = '\0';
+          parent = openat2_in_root (rootfd, buf, O_PATH | O_DIRECTORY);
+          *name = '/';
+          name++;
+        }
+      else
+        {
+          parent = openat2_in_root (rootfd, ".", O_PATH | O_DIRECTORY);
+          name = buf;
+        }
+      if (parent < 0)
+        return hull_error (err, errno, "open the parent of `%s` in the rootfs", buf);
+      if (strcmp (name, "..") == 0 || strcmp (name, ".") == 0)
+        return hull_error (err, 0, "invalid path `%s`", path);
+
+      if (last && create == IN_ROOT_MKFILE)
+        {
+          int f = openat (parent, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, mode);
+          if (f < 0 && errno != EEXIST)
+            return hull_error (err, errno, "create `%s` in the rootfs", buf);
+          if (f >= 0)
+            close (f);
+        }
+      else if (mkdirat (parent, name, last ? mode : 0755) < 0 && errno != EEXIST)
+        return hull_error (err, errno, "mkdir `%s` in the rootfs", buf);
+
+      fd = openat2_in_root (rootfd, buf, O_PATH);
+      if (fd < 0)
+        /* EEXIST above on a dangling symlink ends here. */
+        return hull_error (err, errno, "open `%s` in the rootfs", buf);
+      if (last)
+        return fd;
+      close (fd);
+      *slash = '/';
+      p = slash + 1;
+      while (*p == '/')
+        p++;
+      if (*p == '\0')
+        return openat2_in_root (rootfd, buf, O_PATH);
+    }
+}
+
+int
+open_in_root (int rootfd, const char *path, enum in_root_create create, int mode, hull_err *err)
+{
+  int fd = openat2_in_root (rootfd, path, O_PATH);
+  if (fd >= 0)
+    return fd;
+  if (errno != ENOENT || create == IN_ROOT_NO_CREATE)
+    return hull_error (err, errno, "open `%s` in the rootfs", path);
+  return create_in_root (rootfd, path, create, mode, err);
+}
+
+int
+open_parent_in_root (int rootfd, const char *path, const char **base, hull_err *err)
+{
+  cleanup_free char *dir = xstrdup (path);
+  size_t n = strlen (dir);
+  char *slash;
+
+  while (n > 1 && dir[n - 1] == '/')
+    dir[--n] = '\0';
+  slash = strrchr (dir, '/');
+  *base = path + (slash != NULL ? (size_t) (slash - dir) + 1 : 0);
+  if (**base == '\0' || strncmp (*base, "..", 2) == 0 || strcmp (*base, ".") == 0
+      || strchr (*base, '/') != NULL)
+    return hull_error (err, 0, "invalid path `%s`", path);
+  if (slash == NULL)
+    return openat2_in_root (rootfd, ".", O_PATH | O_DIRECTORY);
+  *slash = '\0';
+  return open_in_root (rootfd, *dir ? dir : "/", IN_ROOT_MKDIR, 0755, err);
+}

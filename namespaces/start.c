@@ -1,0 +1,62 @@
+/* ns_start(): release a created container.  Opening exec.fifo for reading
+   unblocks the init's open for writing; its one byte says it is alive.  A
+   pidfd in the same poll() notices an init that died, so we never hang. */
+#include "namespaces/ns_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "runtime/util.h"
+
+int
+ns_start (const char *exec_fifo, pid_t pid, hull_err *err)
+{
+  cleanup_close int fifo = -1;
+  cleanup_close int pidfd = -1;
+  char c;
+
+  fifo = open (exec_fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fifo < 0)
+    {
+      if (errno == ENOENT)
+        return hull_error (err, 0, "container already started (exec fifo `%s` is gone)", exec_fifo);
+      return hull_error (err, errno, "open exec fifo `%s`", exec_fifo);
+    }
+  pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
+  if (pidfd < 0 && errno == ESRCH)
+    return hull_error (err, 0, "container init exited before start: container not running");
+  if (pidfd < 0)
+    return hull_error (err, errno, "pidfd_open %d", (int) pid);
+
+  for (;;)
+    {
+      struct pollfd pfd[2] = { { .fd = fifo, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
+      ssize_t r;
+
+      if (poll (pfd, 2, -1) < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return hull_error (err, errno, "poll exec fifo");
+        }
+      /* Data first: an init that wrote its byte and then exited (a quick
+         /bin/true) did start. */
+      r = read (fifo, &c, 1);
+      if (r == 1)
+        return 0;
+      if (r < 0 && errno != EAGAIN && errno != EINTR)
+        return hull_error (err, errno, "read exec fifo");
+      if (r == 0 && (pfd[0].revents & POLLHUP))
+        return hull_error (err, 0, "container init exited before start: container not running");
+      if (pfd[1].revents & POLLIN)
+        {
+          /* Dead; one last look for a byte written just before. */
+          if (read (fifo, &c, 1) == 1)
+            return 0;
+          return hull_error (err, 0, "container init exited before start: container not running");
+        }
+    }
+}
