@@ -12,6 +12,8 @@
 #   build.sh                 build unless cached; print the directory
 #   build.sh --print-path    print the directory if the kernel is built,
 #                            else say so on stderr and exit 1
+#   build.sh --check-only    resolve the configuration and check that the
+#                            fragment survives it, without building or caching
 #   build.sh --fragment F    use another fragment (default: microvm.fragment
 #                            beside this script)
 #
@@ -24,12 +26,14 @@ CACHE=${HULL_GUEST_KERNEL_CACHE:-/var/cache/hull/guest-kernel}
 SOURCE_PKG=linux-source-6.1
 SOURCE_TAR=/usr/src/linux-source-6.1.tar.xz
 PRINT_ONLY=0
+CHECK_ONLY=0
 
 die() { echo "guest-kernel: $*" >&2; exit 1; }
 
 while [ $# -gt 0 ]; do
     case $1 in
     --print-path) PRINT_ONLY=1; shift ;;
+    --check-only) CHECK_ONLY=1; shift ;;
     --fragment) FRAGMENT=$(readlink -f "${2:?--fragment needs a file}"); shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
@@ -57,18 +61,20 @@ done
 [ -e /usr/include/libelf.h ] || die "missing libelf-dev (run: .ci/install-deps kernel)"
 [ -e /usr/include/openssl/ssl.h ] || die "missing libssl-dev (run: .ci/install-deps kernel)"
 
-mkdir -p "$CACHE"
-# One build per key at a time; a second caller waits and then finds it cached.
-exec 9>"$CACHE/.$key.lock"
-flock 9
-if is_built; then
-    echo "$out"
-    exit 0
+if [ $CHECK_ONLY = 0 ]; then
+    mkdir -p "$CACHE"
+    # One build per key at a time; a second caller waits, then finds it cached.
+    exec 9>"$CACHE/.$key.lock"
+    flock 9
+    if is_built; then
+        echo "$out"
+        exit 0
+    fi
 fi
 
 work=$(mktemp -d "${TMPDIR:-/var/tmp}/hull-guest-kernel.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-echo "guest-kernel: building $key in $work" >&2
+[ $CHECK_ONLY = 1 ] || echo "guest-kernel: building $key in $work" >&2
 tar -C "$work" -xf "$SOURCE_TAR"
 src=$work/linux-source-6.1
 [ -d "$src" ] || die "unexpected layout of $SOURCE_TAR"
@@ -81,6 +87,10 @@ kmake olddefconfig >>"$work/config.log" 2>&1 \
     || { cat "$work/config.log" >&2; die "olddefconfig failed"; }
 "$HERE/check-config.sh" "$FRAGMENT" "$obj/.config" \
     || die "the fragment does not survive Kconfig; fix $FRAGMENT"
+if [ $CHECK_ONLY = 1 ]; then
+    echo "guest-kernel: every line of $FRAGMENT survives Kconfig ($SOURCE_PKG $version)"
+    exit 0
+fi
 
 kmake -j"$(nproc)" bzImage vmlinux >"$work/build.log" 2>&1 \
     || { tail -n 40 "$work/build.log" >&2; die "kernel build failed"; }
