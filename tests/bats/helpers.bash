@@ -109,6 +109,10 @@ requires() {
         cgroup2) [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] || skip "needs a pure cgroup v2 host" ;;
         cgroup1) [ "$(stat -fc %T /sys/fs/cgroup)" = tmpfs ] || skip "needs a cgroup v1 or hybrid host" ;;
         qemu) command -v qemu-system-x86_64 >/dev/null || skip "needs qemu-system-x86" ;;
+        guest_kernel)   # sets GUEST_KERNEL_DIR (bzImage, vmlinux, config)
+            GUEST_KERNEL_DIR=$("$SRC_DIR/microvm/guest/kernel/build.sh" --print-path 2>/dev/null) \
+                || skip "needs the guest kernel (make guest-kernel)"
+            export GUEST_KERNEL_DIR ;;
         *) fail "requires: unknown requirement $need" ;;
         esac
     done
