@@ -219,6 +219,14 @@ int
 cgroup_create (const char *cgroups_path, const char *id, const struct oci_resources *res,
                struct hull_cgroup **out, hull_err *err)
 {
+  return cgroup_create_with_devices (cgroups_path, id, res, NULL, 0, out, err);
+}
+
+int
+cgroup_create_with_devices (const char *cgroups_path, const char *id, const struct oci_resources *res,
+                            const struct oci_device *devices, size_t n_devices, struct hull_cgroup **out,
+                            hull_err *err)
+{
   const struct cg_layout *l = cg_layout_get (err);
   cleanup_cgroup struct hull_cgroup *cg = NULL;
   cleanup_free char *own = NULL;
@@ -243,13 +251,16 @@ cgroup_create (const char *cgroups_path, const char *id, const struct oci_resour
       cg->n++;
     }
   store_path (cg);
+  /* Bad values are refused before anything exists. */
+  if (res != NULL && cg_validate_resources (res, err) < 0)
+    return -1;
 
   for (size_t i = 0; i < cg->n; i++)
     if (make_dirs (&cg->d[i], &created[i], err) < 0)
       goto fail;
   if (l->mode == CGROUP_MODE_V2)
     enable_v2_controllers (cg_dir_unified (cg));
-  if (res != NULL && cg_apply_resources (cg, res, false, err) < 0)
+  if (res != NULL && cg_apply_resources (cg, res, devices, n_devices, false, err) < 0)
     goto fail;
 
   ret = 0;

@@ -22,21 +22,34 @@ struct hull_cgroup;   /* opaque */
    cgroup2 at /sys/fs/cgroup/unified with hugetlb"). */
 enum cgroup_mode cgroup_detect_mode (char **why);
 
-/* Compute the path from linux.cgroupsPath (absolute, relative or NULL for
-   the default "/hull/<id>"), create the cgroups, apply `res` (may be NULL).
-   On failure nothing is left behind. */
+/* Compute the path from linux.cgroupsPath, create the cgroups, apply `res`
+   (may be NULL).  On failure nothing is left behind.  As runc's cgroupfs
+   driver: an absolute path is used as is in every hierarchy; a relative
+   one goes under hull's own cgroup in each hierarchy (/proc/self/cgroup);
+   NULL or "" means the container id, relative.  The systemd form
+   "slice:prefix:name" is refused (no systemd driver).  When res->devices
+   is given, the default devices (null, zero, full, tty, random, urandom,
+   pts, ptmx) and mknod are allowed after it, as runc does. */
 int cgroup_create (const char *cgroups_path, const char *id, const struct oci_resources *res,
                    struct hull_cgroup **out, hull_err *err);
+/* The same, also allowing each linux.devices entry in the device cgroup. */
+int cgroup_create_with_devices (const char *cgroups_path, const char *id, const struct oci_resources *res,
+                                const struct oci_device *devices, size_t n_devices,
+                                struct hull_cgroup **out, hull_err *err);
 /* Reopen from what cgroup_path() returned (stored in the state dir). */
 int cgroup_load (const char *path, struct hull_cgroup **out, hull_err *err);
 /* Linked as hull_cgroup_free: libcgroup exports a cgroup_free of its own,
    and its internal calls must not land here. */
 void cgroup_free (struct hull_cgroup *cg) __asm__ ("hull_cgroup_free");
 
-/* The path relative to each hierarchy's root, e.g. "/hull/abc". */
+/* The path relative to each hierarchy's root, e.g. "/hull/abc".  Where
+   hierarchies differ (a relative path under different own cgroups) it is
+   "/abc;memory=/x/abc": the common path, then the exceptions. */
 const char *cgroup_path (const struct hull_cgroup *cg);
 
 int cgroup_enter (struct hull_cgroup *cg, pid_t pid, hull_err *err);
+/* Validate, then write; on a failed write the values written are put back.
+   Device rules are not changed by an update (as runc). */
 int cgroup_update (struct hull_cgroup *cg, const struct oci_resources *res, hull_err *err);
 int cgroup_freeze (struct hull_cgroup *cg, bool frozen, hull_err *err);
 int cgroup_is_frozen (struct hull_cgroup *cg, bool *frozen, hull_err *err);
@@ -54,7 +67,9 @@ struct cgroup_stats
   uint64_t pids_current, pids_limit;
 };
 int cgroup_stats (struct hull_cgroup *cg, struct cgroup_stats *st, hull_err *err);
-/* An fd that becomes readable on OOM events (v1 eventfd, v2 memory.events). */
+/* An fd that becomes readable on OOM events.  v1: an eventfd (read 8 bytes
+   to consume an event); v2: an inotify fd on memory.events (read it, then
+   compare oom_kill in cgroup_stats).  The caller closes it. */
 int cgroup_oom_eventfd (struct hull_cgroup *cg, hull_err *err);
 
 #endif

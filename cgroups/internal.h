@@ -90,7 +90,77 @@ bool cg_file_exists (const char *dir, const char *file);
 /* Every pid in dir/cgroup.procs and below. */
 int cg_collect_pids (const char *dir, pid_t **pids, size_t *n, size_t *cap, hull_err *err);
 
-/* ---- resources ---- */
-int cg_apply_resources (struct hull_cgroup *cg, const struct oci_resources *res, bool update, hull_err *err);
+/* ---- resources.c ---- */
+/* One application of linux.resources.  On update every write remembers the
+   file's previous value so a failure puts the cgroup back as it was. */
+struct cg_apply
+{
+  struct hull_cgroup *cg;
+  bool update;
+  struct cg_undo { char *dir, *file, *old; } *undo;
+  size_t n_undo, cap_undo;
+};
+int cg_apply_resources (struct hull_cgroup *cg, const struct oci_resources *res,
+                        const struct oci_device *devices, size_t n_devices, bool update, hull_err *err);
+int cg_set (struct cg_apply *a, const char *dir, const char *file, const char *value, hull_err *err);
+int cg_setf (struct cg_apply *a, const char *dir, const char *file, hull_err *err, const char *fmt, ...)
+    __attribute__ ((format (printf, 5, 6)));
+/* The directory holding `controller`, enabling it on the way down on
+   cgroup2; a clear error naming `what` (the OCI resource) when the host has
+   no such controller. */
+const struct cg_dir *cg_need (struct cg_apply *a, const char *controller, const char *what, hull_err *err);
+/* Make `controller` available in a cgroup2 directory (subtree_control of
+   every ancestor). */
+int cg_unified_enable (const struct cg_dir *d, const char *controller, hull_err *err);
+
+/* Per-resource writers (memory.c, cpu.c, blkio.c, misc.c, devices_*.c). */
+int cg_apply_memory (struct cg_apply *a, const struct oci_memory *m, hull_err *err);
+int cg_apply_cpu (struct cg_apply *a, const struct oci_cpu *c, hull_err *err);
+int cg_apply_blkio (struct cg_apply *a, const struct oci_block_io *b, hull_err *err);
+int cg_apply_pids (struct cg_apply *a, int64_t limit, hull_err *err);
+int cg_apply_hugetlb (struct cg_apply *a, const struct oci_hugepage_limit *h, size_t n, hull_err *err);
+int cg_apply_network (struct cg_apply *a, const struct oci_network *net, hull_err *err);
+int cg_apply_rdma (struct cg_apply *a, const struct oci_rdma_entry *r, size_t n, hull_err *err);
+int cg_apply_unified (struct cg_apply *a, const struct oci_map *unified, hull_err *err);
+
+/* ---- convert.c (pure) ---- */
+/* cpu.shares (2..262144) to cpu.weight (1..10000), as runc and crun map it. */
+uint64_t cg_shares_to_weight (uint64_t shares);
+/* blkio.weight (10..1000) to io.weight (1..10000). */
+uint64_t cg_blkio_weight_to_io_weight (uint64_t weight);
+/* OCI memory.swap is memory+swap; cgroup2's memory.swap.max is swap alone.
+   *out = -1 means "max"; *set false means leave the file alone. */
+int cg_swap_to_v2 (const struct oci_memory *m, int64_t *out, bool *set, hull_err *err);
+/* Checks that need no kernel: ranges, swap >= limit, device rule syntax. */
+int cg_validate_resources (const struct oci_resources *res, hull_err *err);
+/* "2MB" -> true when /sys/kernel/mm/hugepages has that size. */
+bool cg_hugepage_size_supported (const char *page_size);
+
+/* ---- devices ---- */
+struct cg_device_rule
+{
+  bool allow;
+  char type;          /* 'a', 'c', 'b' */
+  int64_t major, minor; /* -1: any */
+  unsigned access;    /* CG_DEV_R|W|M */
+};
+#define CG_DEV_M 1u
+#define CG_DEV_R 2u
+#define CG_DEV_W 4u
+/* The spec's rules, then an allow rule per linux.devices entry and the
+   devices every container gets (null, zero, full, tty, random, urandom,
+   pts, ptmx, mknod of anything), as runc does. */
+int cg_device_rules (const struct oci_device_cgroup *rules, size_t n, const struct oci_device *devices,
+                     size_t n_devices, struct cg_device_rule **out, size_t *n_out, hull_err *err);
+/* "c 1:3 rwm" as devices.allow/deny take it. */
+char *cg_device_rule_v1 (const struct cg_device_rule *r);
+int cg_devices_v1_apply (struct cg_apply *a, const char *dir, const struct cg_device_rule *r, size_t n, hull_err *err);
+/* The BPF_CGROUP_DEVICE program for the rules (devices_ebpf.c): the last
+   matching rule decides, no match denies.  *len in instructions. */
+struct bpf_insn;
+struct bpf_insn *cg_devices_ebpf_program (const struct cg_device_rule *r, size_t n, size_t *len);
+/* Load it and attach it to the cgroup2 directory, replacing what hull
+   attached before. */
+int cg_devices_ebpf_attach (const char *dir, const struct cg_device_rule *r, size_t n, hull_err *err);
 
 #endif
