@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "oci-spec/hull_status.h"
 #include "runtime/util.h"
 
 /* Signal dispositions and the mask are inherited from the runtime (which
@@ -39,10 +40,61 @@ open_fifo (struct ns_init *in, hull_err *err)
   in->fifo_fd = open (in->opts->exec_fifo, O_PATH | O_CLOEXEC);
   if (in->fifo_fd < 0)
     return hull_error (err, errno, "open exec fifo `%s`", in->opts->exec_fifo);
+  return 0;
+}
+
+/* The host's /proc stays reachable through proc_fd after pivot_root: for
+   the fifo, and for our pid as the host sees it. */
+static int
+open_host_proc (struct ns_init *in, hull_err *err)
+{
+  char buf[32];
+  ssize_t n;
+
   in->proc_fd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (in->proc_fd < 0)
     return hull_error (err, errno, "open /proc");
+  n = readlinkat (in->proc_fd, "self", buf, sizeof buf - 1);
+  if (n > 0)
+    {
+      buf[n] = '\0';
+      in->host_pid = (pid_t) atoi (buf);
+    }
   return 0;
+}
+
+static char *
+seccomp_state_json (struct ns_init *in)
+{
+  const struct oci_spec *spec = in->spec;
+  struct oci_state st = {
+    .oci_version = spec->oci_version ? spec->oci_version : "1.2.0",
+    .id = in->opts->id ? in->opts->id : "",
+    .status = "running",
+    .pid = in->host_pid,
+    .bundle = in->opts->bundle,
+    .annotations = &spec->annotations,
+  };
+  return oci_seccomp_notify_state_json (&st, in->host_pid, spec->linux_->seccomp->listener_metadata);
+}
+
+static int
+load_seccomp (struct ns_init *in, hull_err *err)
+{
+  const struct oci_seccomp *s = in->spec->linux_ ? in->spec->linux_->seccomp : NULL;
+  cleanup_free char *state = NULL;
+  int ret;
+
+  if (s == NULL)
+    return 0;
+  if (in->seccomp_sock >= 0)
+    state = seccomp_state_json (in);
+  ret = seccomp_prog_load (&in->seccomp, in->seccomp_sock, state, err);
+  seccomp_prog_free (&in->seccomp);
+  if (in->seccomp_sock >= 0)
+    close (in->seccomp_sock);
+  in->seccomp_sock = -1;
+  return ret;
 }
 
 /* Blocks until `start` opens the fifo for reading, then hands it the byte
@@ -108,14 +160,8 @@ after_pivot (struct ns_init *in, hull_err *err)
      path to it) and checked against fd leaks (CVE-2024-21626). */
   if (process_chdir (p->cwd, err) < 0)
     return -1;
-  if (caps_drop_bounding (p->capabilities, err) < 0)
+  if (in->spec->linux_ != NULL && seccomp_prepare (in->spec->linux_->seccomp, &in->seccomp, err) < 0)
     return -1;
-  if (user_apply (&p->user, true, err) < 0)
-    return -1;
-  if (caps_apply (p->capabilities, err) < 0)
-    return -1;
-  if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-    return hull_error (err, errno, "prctl PR_SET_NO_NEW_PRIVS");
   if (in->opts->payload == NULL && process_find_executable (p, &in->exec_path, err) < 0)
     return -1;
   return 0;
@@ -127,9 +173,23 @@ after_start (struct ns_init *in, hull_err *err)
   const struct oci_process *p = in->process;
   const struct ns_callbacks *cb = in->opts->cb;
 
-  if (seccomp_apply (in->spec, NULL, err) < 0)
+  /* Credentials change only now: the fifo is reopened through /proc with
+     the runtime's permissions on it, whatever user the process runs as.
+     Everything that can be checked was checked before `created`.  Without
+     no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it first. */
+  if (!p->no_new_privileges && load_seccomp (in, err) < 0)
     return -1;
+  if (caps_drop_bounding (p->capabilities, err) < 0)
+    return -1;
+  if (user_apply (&p->user, true, err) < 0)
+    return -1;
+  if (caps_apply (p->capabilities, err) < 0)
+    return -1;
+  if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return hull_error (err, errno, "prctl PR_SET_NO_NEW_PRIVS");
   if (cb != NULL && cb->in_container_before_exec != NULL && cb->in_container_before_exec (cb->ctx, getpid (), err) < 0)
+    return -1;
+  if (p->no_new_privileges && load_seccomp (in, err) < 0)
     return -1;
   if (process_close_fds (in->opts->preserve_fds, err) < 0)
     return -1;
@@ -150,8 +210,14 @@ ns_init_run (struct ns_init *in, hull_err *err)
     return -1;
   if (ns_enter_late (in, err) < 0)
     return -1;
-  if (open_fifo (in, err) < 0)
+  if (open_host_proc (in, err) < 0 || open_fifo (in, err) < 0)
     return -1;
+  if (in->spec->linux_ != NULL && in->spec->linux_->seccomp != NULL)
+    {
+      in->seccomp_sock = seccomp_listener_connect (in->spec->linux_->seccomp, err);
+      if (in->seccomp_sock < -1)
+        return -1;
+    }
   if (before_pivot (in, err) < 0)
     return -1;
   if (rootfs_pivot (in, err) < 0)

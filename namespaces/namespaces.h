@@ -64,6 +64,9 @@ struct ns_spawn_opts
      fifo and startContainer hooks.  Must not return on success. */
   int (*payload) (void *ctx, hull_err *err);
   void *payload_ctx;
+  /* The container id, for the state sent to a seccomp listenerPath (NULL:
+     sent as ""). */
+  const char *id;
 };
 
 /* Returns 0 and sets *pid, or fills err. */

@@ -69,6 +69,29 @@ int open_parent_in_root (int rootfd, const char *path, const char **base, hull_e
 #define FD_PATH_MAX 32
 void fd_path (int fd, char buf[FD_PATH_MAX]);
 
+/* seccomp.c */
+int seccomp_validate (const struct oci_spec *spec, hull_err *err);
+int seccomp_action_from_name (const char *name, uint32_t errno_ret, uint32_t *action, hull_err *err);
+int seccomp_flag_from_name (const char *name, unsigned long *flag, hull_err *err);
+int seccomp_arch_from_name (const char *name, uint32_t *arch, hull_err *err);
+bool seccomp_uses_notify (const struct oci_seccomp *s);
+/* A socket connected to listenerPath when the profile notifies, else -1;
+   -2 with err set on failure. */
+int seccomp_listener_connect (const struct oci_seccomp *s, hull_err *err);
+/* The BPF program, built at create time so errors surface there. */
+struct seccomp_prog
+{
+  void *prog;
+  size_t len;
+  unsigned long flags;  /* SECCOMP_FILTER_FLAG_* */
+  bool notify;
+};
+int seccomp_prepare (const struct oci_seccomp *s, struct seccomp_prog *out, hull_err *err);
+void seccomp_prog_free (struct seccomp_prog *p);
+/* Loads the filter; with SCMP_ACT_NOTIFY sends the listener fd and
+   state_json over listener_sock. */
+int seccomp_prog_load (const struct seccomp_prog *p, int listener_sock, const char *state_json, hull_err *err);
+
 /* ---- the container init's state, private to the child ---- */
 struct ns_init
 {
@@ -86,6 +109,9 @@ struct ns_init
   bool userns_via_setns; /* the user namespace was set up before clone() */
   char *exec_path;     /* resolved process.args[0] */
   int console_fd;      /* pty slave when terminal, else -1 */
+  int seccomp_sock;    /* connected to linux.seccomp.listenerPath, or -1 */
+  pid_t host_pid;      /* our pid as the host sees it */
+  struct seccomp_prog seccomp;
 };
 
 /* nstypes.c */
@@ -146,12 +172,6 @@ int cap_from_name_checked (const char *name, hull_err *err);
 
 /* user.c */
 int user_apply (const struct oci_user *user, bool keep_caps, hull_err *err);
-
-/* seccomp.c */
-struct scmp_filter_ctx_s;
-int seccomp_validate (const struct oci_spec *spec, hull_err *err);
-int seccomp_apply (const struct oci_spec *spec, const char *state_json, hull_err *err);
-int seccomp_action_from_name (const char *name, uint32_t errno_ret, uint32_t *action, hull_err *err);
 
 /* terminal.c */
 int terminal_setup (struct ns_init *in, hull_err *err);

@@ -249,7 +249,7 @@ int
 ns_spawn (const struct ns_spawn_opts *opts, pid_t *pidp, hull_err *err)
 {
   struct ns_init in = { .opts = opts, .spec = opts->spec, .sync_fd = -1, .rootfd = -1, .fifo_fd = -1,
-                        .proc_fd = -1, .console_fd = -1 };
+                        .proc_fd = -1, .console_fd = -1, .seccomp_sock = -1 };
   const struct ns_callbacks *cb = opts->cb;
   struct ns_plan plan;
   cleanup_pid pid_t pid = -1;
