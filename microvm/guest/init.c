@@ -117,6 +117,8 @@ fail_boot (int ctl, const char *why)
   guest_log ("%s", why);
   if (ctl >= 0)
     {
+      /* A port whose host end is gone blocks writers forever. */
+      fcntl (ctl, F_SETFL, O_NONBLOCK);
       send_error (ctl, 0, why);
       hull_u32_encode (st, 127 << 8);
       hull_msg_write (ctl, HULL_MSG_EXIT, 0, st, 4);

@@ -1,0 +1,257 @@
+/* OCI config -> the guest's process description (proto.h).  Names are
+   resolved here, on the host (capabilities, rlimits, mount options), so the
+   static guest init only deals in numbers. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include "microvm/microvm.h"
+#include "runtime/util.h"
+
+static const struct
+{
+  const char *name;
+  int resource;
+} rlimit_names[] = {
+  { "RLIMIT_CPU", RLIMIT_CPU },         { "RLIMIT_FSIZE", RLIMIT_FSIZE },     { "RLIMIT_DATA", RLIMIT_DATA },
+  { "RLIMIT_STACK", RLIMIT_STACK },     { "RLIMIT_CORE", RLIMIT_CORE },       { "RLIMIT_RSS", RLIMIT_RSS },
+  { "RLIMIT_NPROC", RLIMIT_NPROC },     { "RLIMIT_NOFILE", RLIMIT_NOFILE },   { "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK },
+  { "RLIMIT_AS", RLIMIT_AS },           { "RLIMIT_LOCKS", RLIMIT_LOCKS },     { "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING },
+  { "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE }, { "RLIMIT_NICE", RLIMIT_NICE },     { "RLIMIT_RTPRIO", RLIMIT_RTPRIO },
+  { "RLIMIT_RTTIME", RLIMIT_RTTIME },
+};
+
+static const struct
+{
+  const char *name;
+  uint64_t set, clear;
+} mount_flags[] = {
+  { "ro", MS_RDONLY, 0 },          { "rw", 0, MS_RDONLY },           { "nosuid", MS_NOSUID, 0 },
+  { "suid", 0, MS_NOSUID },        { "nodev", MS_NODEV, 0 },         { "dev", 0, MS_NODEV },
+  { "noexec", MS_NOEXEC, 0 },      { "exec", 0, MS_NOEXEC },         { "sync", MS_SYNCHRONOUS, 0 },
+  { "async", 0, MS_SYNCHRONOUS },  { "dirsync", MS_DIRSYNC, 0 },     { "remount", MS_REMOUNT, 0 },
+  { "mand", MS_MANDLOCK, 0 },      { "nomand", 0, MS_MANDLOCK },     { "atime", 0, MS_NOATIME },
+  { "noatime", MS_NOATIME, 0 },    { "diratime", 0, MS_NODIRATIME }, { "nodiratime", MS_NODIRATIME, 0 },
+  { "relatime", MS_RELATIME, 0 },  { "norelatime", 0, MS_RELATIME }, { "strictatime", MS_STRICTATIME, 0 },
+  { "nostrictatime", 0, MS_STRICTATIME },
+  { "defaults", 0, 0 },
+};
+
+/* Propagation and id-mapping options mean nothing inside the guest, whose
+   mounts are private to it. */
+static bool
+ignored_option (const char *o)
+{
+  static const char *const names[] = { "private", "rprivate", "shared", "rshared", "slave", "rslave", "unbindable",
+                                       "runbindable", "idmap", "ridmap", "tmpcopyup", "recursive" };
+  for (size_t i = 0; i < ARRAY_SIZE (names); i++)
+    if (strcmp (o, names[i]) == 0)
+      return true;
+  return false;
+}
+
+int
+microvm_mount_options (const struct oci_strv *options, uint64_t *flags, char **data, bool *bind, hull_err *err)
+{
+  cleanup_free char *d = NULL;
+  *flags = 0;
+  *bind = false;
+  for (size_t i = 0; i < options->len; i++)
+    {
+      const char *o = options->items[i];
+      size_t k;
+      if (strcmp (o, "bind") == 0 || strcmp (o, "rbind") == 0)
+        {
+          *bind = true;
+          continue;
+        }
+      if (ignored_option (o))
+        continue;
+      for (k = 0; k < ARRAY_SIZE (mount_flags); k++)
+        if (strcmp (o, mount_flags[k].name) == 0)
+          {
+            *flags = (*flags & ~mount_flags[k].clear) | mount_flags[k].set;
+            break;
+          }
+      if (k < ARRAY_SIZE (mount_flags))
+        continue;
+      if (strchr (o, ',') != NULL)
+        return hull_error (err, EINVAL, "mount option `%s` contains a comma", o);
+      char *nd = d ? xasprintf ("%s,%s", d, o) : xstrdup (o);
+      free (d);
+      d = nd;
+    }
+  *data = steal_ptr (&d);
+  return 0;
+}
+
+static int
+rlimit_from_name (const char *name)
+{
+  for (size_t i = 0; i < ARRAY_SIZE (rlimit_names); i++)
+    if (strcmp (name, rlimit_names[i].name) == 0)
+      return rlimit_names[i].resource;
+  return -1;
+}
+
+static int
+cap_mask (const struct oci_strv *set, uint64_t *mask, hull_err *err)
+{
+  *mask = 0;
+  for (size_t i = 0; i < set->len; i++)
+    {
+      cap_value_t cap;
+      if (cap_from_name (set->items[i], &cap) < 0 || cap < 0 || cap > 63)
+        return hull_error (err, EINVAL, "unknown capability `%s`", set->items[i]);
+      *mask |= 1ull << cap;
+    }
+  return 0;
+}
+
+static char **
+strv_dup (const struct oci_strv *v, size_t *n)
+{
+  char **out = xcalloc (v->len + 1, sizeof *out);
+  for (size_t i = 0; i < v->len; i++)
+    out[i] = xstrdup (v->items[i]);
+  *n = v->len;
+  return out;
+}
+
+int
+microvm_guest_process (const struct oci_process *proc, struct hull_process *out, hull_err *err)
+{
+  memset (out, 0, sizeof *out);
+  if (proc == NULL || proc->args.len == 0)
+    return hull_error (err, EINVAL, "process.args must not be empty");
+  out->args = strv_dup (&proc->args, &out->n_args);
+  out->env = strv_dup (&proc->env, &out->n_env);
+  out->cwd = xstrdup (proc->cwd ? proc->cwd : "/");
+  out->uid = proc->user.uid;
+  out->gid = proc->user.gid;
+  if (proc->user.additional_gids_len)
+    {
+      out->agids = xcalloc (proc->user.additional_gids_len, sizeof *out->agids);
+      memcpy (out->agids, proc->user.additional_gids, proc->user.additional_gids_len * sizeof *out->agids);
+      out->n_agids = proc->user.additional_gids_len;
+    }
+  if (proc->user.umask.set)
+    {
+      out->has_umask = true;
+      out->umask = (uint32_t) proc->user.umask.v;
+    }
+  if (proc->rlimits_len)
+    out->rlimits = xcalloc (proc->rlimits_len, sizeof *out->rlimits);
+  for (size_t i = 0; i < proc->rlimits_len; i++)
+    {
+      int r = rlimit_from_name (proc->rlimits[i].type);
+      if (r < 0)
+        {
+          hull_process_release (out);
+          return hull_error (err, EINVAL, "unknown rlimit `%s`", proc->rlimits[i].type);
+        }
+      out->rlimits[i] = (struct hull_rlimit) { (uint32_t) r, proc->rlimits[i].soft, proc->rlimits[i].hard };
+      out->n_rlimits++;
+    }
+  out->terminal = proc->terminal;
+  if (proc->has_console_size)
+    out->console_size = (struct hull_winsize) { (uint16_t) proc->console_height, (uint16_t) proc->console_width };
+  if (proc->capabilities)
+    {
+      const struct oci_capabilities *c = proc->capabilities;
+      const struct oci_strv *sets[HULL_CAP__N] = { &c->bounding, &c->effective, &c->inheritable, &c->permitted,
+                                                   &c->ambient };
+      out->has_caps = true;
+      for (int i = 0; i < HULL_CAP__N; i++)
+        if (cap_mask (sets[i], &out->caps[i], err) < 0)
+          {
+            hull_process_release (out);
+            return -1;
+          }
+    }
+  out->no_new_privs = proc->no_new_privileges;
+  return 0;
+}
+
+static const char *
+source_of (const struct oci_mount *m, const char *bundle, char **owned)
+{
+  if (m->source == NULL || m->source[0] == '/' || bundle == NULL)
+    return m->source;
+  return *owned = xasprintf ("%s/%s", bundle, m->source);
+}
+
+int
+microvm_guest_config (const struct oci_spec *spec, const char *bundle, struct hull_process *out,
+                      struct microvm_inject **inject, size_t *n_inject, hull_err *err)
+{
+  *inject = NULL;
+  *n_inject = 0;
+  if (microvm_guest_process (spec->process, out, err) < 0)
+    return -1;
+  if (spec->hostname)
+    out->hostname = xstrdup (spec->hostname);
+  out->root_readonly = spec->root && spec->root->readonly;
+  out->mounts = xcalloc (spec->mounts_len + 1, sizeof *out->mounts);
+  for (size_t i = 0; i < spec->mounts_len; i++)
+    {
+      const struct oci_mount *m = &spec->mounts[i];
+      uint64_t flags;
+      char *data = NULL;
+      bool bind;
+
+      if (m->destination == NULL || m->destination[0] != '/')
+        goto bad_dest;
+      if (microvm_mount_options (&m->options, &flags, &data, &bind, err) < 0)
+        goto fail;
+      if (bind || (m->type && strcmp (m->type, "bind") == 0))
+        {
+          cleanup_free char *owned = NULL;
+          const char *src = source_of (m, bundle, &owned);
+          struct stat st;
+          free (data);
+          if (src == NULL || stat (src, &st) < 0)
+            {
+              hull_error (err, errno ? errno : EINVAL, "bind mount source `%s`", m->source ? m->source : "");
+              goto fail;
+            }
+          if (S_ISDIR (st.st_mode))
+            {
+              hull_error (err, ENOTSUP, "directory bind mount `%s` on `%s` is not supported in a microVM yet",
+                          m->source, m->destination);
+              goto fail;
+            }
+          *inject = xrealloc (*inject, (*n_inject + 1) * sizeof **inject);
+          (*inject)[(*n_inject)++] = (struct microvm_inject) { xstrdup (src), xstrdup (m->destination) };
+          continue;
+        }
+      out->mounts[out->n_mounts++] = (struct hull_mount) {
+        flags & ~(uint64_t) MS_REMOUNT, xstrdup (m->destination), xstrdup (m->type ? m->type : ""),
+        xstrdup (m->source ? m->source : ""), data ? data : xstrdup (""),
+      };
+    }
+  return 0;
+bad_dest:
+  hull_error (err, EINVAL, "mount destination must be absolute");
+fail:
+  microvm_guest_config_release (out, *inject, *n_inject);
+  *inject = NULL;
+  *n_inject = 0;
+  return -1;
+}
+
+void
+microvm_guest_config_release (struct hull_process *p, struct microvm_inject *inject, size_t n_inject)
+{
+  hull_process_release (p);
+  for (size_t i = 0; i < n_inject; i++)
+    {
+      free ((char *) inject[i].source);
+      free ((char *) inject[i].destination);
+    }
+  free (inject);
+}

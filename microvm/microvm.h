@@ -1,0 +1,127 @@
+/* Host side of the microVM isolation level: the rootfs image, the guest
+ * configuration sent over the control port, the QEMU launcher and the host
+ * end of the control protocol (microvm/guest/proto.h).
+ *
+ * Everything the guest sends is hostile: frames are bounded before any
+ * allocation, ids and states are checked, and text is sanitized before it
+ * reaches a terminal or a log. */
+#ifndef HULL_MICROVM_H
+#define HULL_MICROVM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "microvm/guest/proto.h"
+#include "oci-spec/oci_spec.h"
+#include "runtime/error.h"
+
+/* ---- rootfs_image.c ---- */
+
+/* A host file copied into the image (file bind mounts such as /etc/hosts). */
+struct microvm_inject
+{
+  const char *source;        /* host path */
+  const char *destination;   /* absolute path in the rootfs */
+};
+
+struct microvm_image_opts
+{
+  const char *rootfs;        /* the bundle's rootfs directory */
+  const char *cache_dir;     /* pristine images, keyed by the tree's listing */
+  const char *output;        /* the container's own copy (writable by the guest) */
+  uint64_t size_mib;         /* 0: the tree's usage plus headroom */
+  const struct microvm_inject *inject;
+  size_t n_inject;
+};
+
+/* Builds (or reuses) the ext4 image of opts->rootfs and writes the
+   container's copy to opts->output, with the injected files in it.  A tree
+   larger than size_mib is a clear error.  Nothing is left on failure. */
+int microvm_image_prepare (const struct microvm_image_opts *opts, hull_err *err);
+/* The cache key of a tree (hex, 32 chars + NUL) and its usage in bytes. */
+int microvm_tree_scan (const char *rootfs, char key[33], uint64_t *usage, uint64_t *inodes, hull_err *err);
+/* Default image size for a tree's usage. */
+uint64_t microvm_image_default_mib (uint64_t usage_bytes, uint64_t inodes);
+
+/* ---- guest_config.c ---- */
+
+/* Translates the OCI spec's process and mounts into the protocol's process
+   description.  File bind mounts are returned in *inject for the image;
+   directory bind mounts are an error until they are supported. */
+int microvm_guest_config (const struct oci_spec *spec, const char *bundle, struct hull_process *out,
+                          struct microvm_inject **inject, size_t *n_inject, hull_err *err);
+/* An exec process (no mounts, no hostname). */
+int microvm_guest_process (const struct oci_process *proc, struct hull_process *out, hull_err *err);
+/* Frees what microvm_guest_config allocated. */
+void microvm_guest_config_release (struct hull_process *p, struct microvm_inject *inject, size_t n_inject);
+/* OCI mount options to MS_* flags and a data string (malloc'd). */
+int microvm_mount_options (const struct oci_strv *options, uint64_t *flags, char **data, bool *bind, hull_err *err);
+
+/* ---- qemu.c ---- */
+
+struct microvm_qemu_config
+{
+  const char *qemu;          /* NULL: qemu-system-x86_64 from $PATH */
+  const char *kernel;        /* bzImage */
+  const char *initrd;        /* initramfs.cpio.gz holding hull-init */
+  const char *disk;          /* the container's rootfs image */
+  unsigned cpus;
+  unsigned memory_mib;
+  bool kvm;                  /* hardware KVM; else TCG */
+  const char *extra_cmdline;
+  int control_fd;            /* host end of the control port: a connected stream socket */
+  int console_fd;            /* where the guest's ttyS0 goes (a log), or -1 for /dev/null */
+};
+
+/* True when /proc/cpuinfo shows vmx or svm: Linux guests need real KVM.
+   (This project's development hosts expose a software /dev/kvm on which
+   they do not boot, so TCG is used there.) */
+bool microvm_host_has_hw_kvm (void);
+/* The argv QEMU is started with (NULL-terminated, malloc'd strings). */
+char **microvm_qemu_argv (const struct microvm_qemu_config *c, int control_fd_in_child);
+/* Starts QEMU with the control socket as fd 3 and the console on
+   stdout/stderr.  Returns the pid. */
+int microvm_qemu_spawn (const struct microvm_qemu_config *c, pid_t *pid, hull_err *err);
+
+/* ---- control.c ---- */
+
+struct microvm_ctl
+{
+  int fd;                    /* our end of the control port */
+  pid_t vmm_pid;             /* for noticing a dead VMM while waiting; 0: none */
+  int vmm_pidfd;
+  struct hull_msg_reader reader;
+  uint8_t in[16384];         /* read but not yet fed to the reader */
+  size_t in_off, in_len;
+  char *guest_error;         /* the last ERROR text, sanitized */
+  bool vmm_exited;
+  int vmm_status;
+};
+
+void microvm_ctl_init (struct microvm_ctl *c, int fd, pid_t vmm_pid);
+void microvm_ctl_release (struct microvm_ctl *c);
+/* Waits up to timeout_ms for one frame from the guest (-1: forever).  The
+   VMM dying first is an error that says so. */
+int microvm_ctl_recv (struct microvm_ctl *c, struct hull_msg *m, int timeout_ms, hull_err *err);
+int microvm_ctl_send (struct microvm_ctl *c, uint16_t type, uint32_t id, const void *p, uint32_t len, hull_err *err);
+/* HELLO both ways, CONFIG, then waits for READY.  A guest ERROR comes back
+   as the error. */
+int microvm_ctl_boot (struct microvm_ctl *c, const struct hull_process *cfg, int timeout_ms, hull_err *err);
+/* Guest text made safe for a terminal: control bytes become '?'. */
+char *microvm_sanitize_text (const uint8_t *p, size_t len);
+
+/* A run of the container's process after READY: START, stdio relayed
+   between the frames and the given fds, signals forwarded, until EXIT.
+   Returns the wait status the guest reported; when the process could not
+   be started, c->guest_error says why (and the status is 127). */
+struct microvm_relay
+{
+  int stdin_fd;              /* -1: no input (an EOF is sent at once) */
+  int stdout_fd, stderr_fd;
+  int signal_fd;             /* a signalfd whose signals are forwarded, or -1 */
+};
+int microvm_ctl_run (struct microvm_ctl *c, const struct microvm_relay *r, int *wait_status, hull_err *err);
+
+#endif

@@ -1,0 +1,189 @@
+/* QEMU `-M microvm` as the VMM: the same virtio-mmio devices, guest kernel
+ * and init as hull's own VMM.  Hardware KVM where the host has it, TCG
+ * elsewhere.  ACPI is off so QEMU passes the devices on the kernel command
+ * line (virtio_mmio.device=), which the guest kernel is built to read.
+ *
+ * The control port's host end is a connected stream socket handed to QEMU
+ * as an fd (`-chardev socket,fd=N`): it is connected before the guest
+ * boots, so the guest never sees a disconnected port. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "microvm/microvm.h"
+#include "runtime/util.h"
+
+#define QEMU_CONTROL_FD 3
+
+/* Measured under TCG with the project's kernel: quiet is what matters;
+   reboot=t turns the init's reboot() into a triple fault, and -no-reboot
+   turns that into QEMU's exit. */
+#define GUEST_CMDLINE "console=ttyS0 quiet panic=-1 reboot=t tsc=reliable no_timer_check random.trust_cpu=on"
+
+bool
+microvm_host_has_hw_kvm (void)
+{
+  cleanup_fclose FILE *f = fopen ("/proc/cpuinfo", "re");
+  char line[4096];
+  if (f == NULL)
+    return false;
+  while (fgets (line, sizeof line, f))
+    if (strncmp (line, "flags", 5) == 0)
+      return strstr (line, " vmx") != NULL || strstr (line, " svm") != NULL;
+  return false;
+}
+
+struct argv_builder
+{
+  char **v;
+  size_t n;
+};
+
+static void __attribute__ ((format (printf, 2, 3)))
+add (struct argv_builder *b, const char *fmt, ...)
+{
+  va_list ap;
+  char *s;
+  va_start (ap, fmt);
+  if (vasprintf (&s, fmt, ap) < 0)
+    s = NULL;
+  va_end (ap);
+  if (s == NULL)
+    abort ();
+  b->v = xrealloc (b->v, (b->n + 2) * sizeof *b->v);
+  b->v[b->n++] = s;
+  b->v[b->n] = NULL;
+}
+
+/* QEMU's option parser splits on commas; a path with one would be read as
+   more options, so commas are doubled as QEMU expects. */
+static char *
+qemu_escape (const char *s)
+{
+  size_t n = 0;
+  for (const char *p = s; *p; p++)
+    n += *p == ',' ? 2 : 1;
+  char *out = xmalloc (n + 1), *o = out;
+  for (const char *p = s; *p; p++)
+    {
+      *o++ = *p;
+      if (*p == ',')
+        *o++ = ',';
+    }
+  *o = 0;
+  return out;
+}
+
+char **
+microvm_qemu_argv (const struct microvm_qemu_config *c, int control_fd)
+{
+  struct argv_builder b = { 0 };
+  cleanup_free char *disk = qemu_escape (c->disk);
+
+  add (&b, "%s", c->qemu ? c->qemu : "qemu-system-x86_64");
+  add (&b, "-M");
+  add (&b, "microvm,acpi=off");
+  add (&b, "-accel");
+  add (&b, "%s", c->kvm ? "kvm" : "tcg");
+  add (&b, "-cpu");
+  /* -cpu host makes QEMU write MSR 0x10a, which some hosts refuse. */
+  add (&b, "%s", c->kvm ? "host,-arch-capabilities" : "max");
+  add (&b, "-m");
+  add (&b, "%u", c->memory_mib ? c->memory_mib : 256);
+  add (&b, "-smp");
+  add (&b, "%u", c->cpus ? c->cpus : 1);
+  add (&b, "-nodefaults");
+  add (&b, "-no-user-config");
+  add (&b, "-no-reboot");
+  add (&b, "-display");
+  add (&b, "none");
+  add (&b, "-serial");
+  add (&b, "stdio");
+  add (&b, "-kernel");
+  add (&b, "%s", c->kernel);
+  add (&b, "-initrd");
+  add (&b, "%s", c->initrd);
+  add (&b, "-append");
+  add (&b, "%s%s%s", GUEST_CMDLINE, c->extra_cmdline ? " " : "", c->extra_cmdline ? c->extra_cmdline : "");
+  add (&b, "-drive");
+  add (&b, "id=root,file=%s,format=raw,if=none,cache=unsafe", disk);
+  add (&b, "-device");
+  add (&b, "virtio-blk-device,drive=root");
+  add (&b, "-chardev");
+  add (&b, "socket,id=control,fd=%d", control_fd);
+  add (&b, "-device");
+  add (&b, "virtio-serial-device,max_ports=2");
+  add (&b, "-device");
+  add (&b, "virtserialport,chardev=control,name=" HULL_PROTO_PORT_NAME);
+  return b.v;
+}
+
+int
+microvm_qemu_spawn (const struct microvm_qemu_config *c, pid_t *pid_out, hull_err *err)
+{
+  cleanup_strv char **argv = microvm_qemu_argv (c, QEMU_CONTROL_FD);
+  int pipefd[2];
+
+  if (access (c->kernel, R_OK) < 0)
+    return hull_error (err, errno, "guest kernel `%s`", c->kernel);
+  if (access (c->initrd, R_OK) < 0)
+    return hull_error (err, errno, "guest initramfs `%s`", c->initrd);
+  /* Tells the parent whether exec worked. */
+  if (pipe2 (pipefd, O_CLOEXEC) < 0)
+    return hull_error (err, errno, "pipe");
+  pid_t parent = getpid ();
+  pid_t pid = fork ();
+  if (pid < 0)
+    {
+      close (pipefd[0]);
+      close (pipefd[1]);
+      return hull_error (err, errno, "fork");
+    }
+  if (pid == 0)
+    {
+      int e;
+      /* QEMU must not outlive whoever holds the other end. */
+      prctl (PR_SET_PDEATHSIG, SIGKILL);
+      if (getppid () != parent)
+        _exit (1);
+      int null = open ("/dev/null", O_RDWR | O_CLOEXEC);
+      int con = c->console_fd >= 0 ? c->console_fd : null;
+      if (null < 0 || dup2 (null, 0) < 0 || dup2 (con, 1) < 0 || dup2 (con, 2) < 0)
+        goto child_fail;
+      if (c->control_fd == QEMU_CONTROL_FD)
+        fcntl (QEMU_CONTROL_FD, F_SETFD, 0);
+      else if (dup2 (c->control_fd, QEMU_CONTROL_FD) < 0)
+        goto child_fail;
+      sigset_t none;
+      sigemptyset (&none);
+      sigprocmask (SIG_SETMASK, &none, NULL);
+      execvp (argv[0], argv);
+    child_fail:
+      e = errno;
+      if (write (pipefd[1], &e, sizeof e) < 0)
+        _exit (127);
+      _exit (127);
+    }
+  close (pipefd[1]);
+  int child_errno = 0;
+  ssize_t n;
+  do
+    n = read (pipefd[0], &child_errno, sizeof child_errno);
+  while (n < 0 && errno == EINTR);
+  close (pipefd[0]);
+  if (n > 0)
+    {
+      int st;
+      waitpid (pid, &st, 0);
+      return hull_error (err, child_errno, "start `%s`", argv[0]);
+    }
+  *pid_out = pid;
+  return 0;
+}

@@ -1,0 +1,276 @@
+/* hull-microvm-run: runs a bundle's process in a QEMU microVM, as a debug
+ * and test driver for the microVM pieces before they are wired into the
+ * runtime's lifecycle.  It builds the rootfs image, boots the guest kernel
+ * with hull-init, relays stdio and signals, and exits with the process's
+ * status (128+n for a signal).  Nothing is left behind: the image copy, the
+ * console log and QEMU go away with it (the image cache stays).
+ *
+ *   hull-microvm-run --kernel BZIMAGE [--initrd CPIO] [--qemu PATH]
+ *                    [--cpus N] [--memory MIB] [--disk-size MIB]
+ *                    [--image-cache DIR] [--boot-timeout SECONDS]
+ *                    [--console-log FILE] BUNDLE
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "microvm/microvm.h"
+#include "runtime/util.h"
+
+#define PROG "hull-microvm-run"
+
+struct opts
+{
+  const char *kernel, *initrd, *qemu, *cache, *console_log, *bundle;
+  unsigned cpus, memory_mib, boot_timeout_s;
+  uint64_t disk_mib;
+};
+
+static void __attribute__ ((noreturn))
+usage (int code)
+{
+  fprintf (code ? stderr : stdout,
+           "usage: " PROG " --kernel BZIMAGE [--initrd CPIO] [--qemu PATH] [--cpus N] [--memory MIB]\n"
+           "       [--disk-size MIB] [--image-cache DIR] [--boot-timeout SECONDS] [--console-log FILE] BUNDLE\n");
+  exit (code);
+}
+
+static unsigned long
+number (const char *flag, const char *s, unsigned long max)
+{
+  char *end;
+  errno = 0;
+  unsigned long v = strtoul (s, &end, 10);
+  if (errno || *end || end == s || v == 0 || v > max)
+    {
+      fprintf (stderr, PROG ": %s: `%s` is not a number in 1..%lu\n", flag, s, max);
+      exit (2);
+    }
+  return v;
+}
+
+static void
+parse_args (int argc, char **argv, struct opts *o)
+{
+  static const struct option longopts[] = {
+    { "kernel", required_argument, NULL, 'k' },       { "initrd", required_argument, NULL, 'i' },
+    { "qemu", required_argument, NULL, 'q' },         { "cpus", required_argument, NULL, 'c' },
+    { "memory", required_argument, NULL, 'm' },       { "disk-size", required_argument, NULL, 'd' },
+    { "image-cache", required_argument, NULL, 'C' },  { "boot-timeout", required_argument, NULL, 't' },
+    { "console-log", required_argument, NULL, 'l' },  { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+  };
+  int ch;
+  while ((ch = getopt_long (argc, argv, "h", longopts, NULL)) != -1)
+    switch (ch)
+      {
+      case 'k': o->kernel = optarg; break;
+      case 'i': o->initrd = optarg; break;
+      case 'q': o->qemu = optarg; break;
+      case 'c': o->cpus = number ("--cpus", optarg, 64); break;
+      case 'm': o->memory_mib = number ("--memory", optarg, 1 << 20); break;
+      case 'd': o->disk_mib = number ("--disk-size", optarg, 1 << 24); break;
+      case 'C': o->cache = optarg; break;
+      case 't': o->boot_timeout_s = number ("--boot-timeout", optarg, 3600); break;
+      case 'l': o->console_log = optarg; break;
+      case 'h': usage (0);
+      default: usage (2);
+      }
+  if (optind != argc - 1)
+    usage (2);
+  o->bundle = argv[optind];
+  if (o->kernel == NULL)
+    {
+      fprintf (stderr, PROG ": --kernel is required (the guest kernel from `make guest-kernel`)\n");
+      exit (2);
+    }
+}
+
+/* The initramfs beside this program (build/microvm/). */
+static char *
+default_initrd (void)
+{
+  char self[4096];
+  ssize_t n = readlink ("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0)
+    return xstrdup ("initramfs.cpio.gz");
+  self[n] = 0;
+  return xasprintf ("%s/initramfs.cpio.gz", dirname (self));
+}
+
+/* The last lines of the guest console, to explain a failed boot. */
+static void
+show_console_tail (const char *path)
+{
+  cleanup_free char *text = NULL;
+  size_t len;
+  hull_err err = NULL;
+  if (read_file (path, &text, &len, &err) < 0)
+    {
+      hull_error_release (&err);
+      return;
+    }
+  const char *start = text + len;
+  for (int lines = 0; start > text && lines < 16; start--)
+    if (start[-1] == '\n' && start != text + len)
+      lines++;
+  cleanup_free char *clean = microvm_sanitize_text ((const uint8_t *) start, strlen (start));
+  for (char *p = clean; *p; p++)
+    if (*p == '?' && (p == clean || p[-1] != '\\'))
+      *p = ' ';
+  fprintf (stderr, PROG ": guest console (last lines): %s\n", clean);
+}
+
+static void
+stop_vmm (pid_t pid)
+{
+  if (pid <= 0)
+    return;
+  for (int i = 0; i < 100; i++)
+    {
+      if (waitpid (pid, NULL, WNOHANG) == pid)
+        return;
+      struct timespec ts = { 0, 50 * 1000000L };
+      nanosleep (&ts, NULL);
+    }
+  kill (pid, SIGKILL);
+  waitpid (pid, NULL, 0);
+}
+
+static int
+run (const struct opts *o, char *workdir, int *status, hull_err *err)
+{
+  cleanup_oci_spec struct oci_spec *spec = NULL;
+  cleanup_free char *config = xasprintf ("%s/config.json", o->bundle);
+  cleanup_free char *rootfs = NULL;
+  cleanup_free char *image = xasprintf ("%s/rootfs.ext4", workdir);
+  cleanup_free char *log = o->console_log ? xstrdup (o->console_log) : xasprintf ("%s/console.log", workdir);
+  cleanup_free char *initrd = o->initrd ? xstrdup (o->initrd) : default_initrd ();
+  cleanup_close int log_fd = -1;
+  struct hull_process cfg;
+  struct microvm_inject *inject = NULL;
+  size_t n_inject = 0;
+  int sv[2] = { -1, -1 };
+  pid_t vmm = 0;
+  struct microvm_ctl ctl;
+  int sfd = -1;
+  int ret = -1;
+
+  spec = oci_spec_parse_file (config, err);
+  if (spec == NULL)
+    return -1;
+  if (spec->root == NULL || spec->root->path == NULL)
+    return hull_error (err, EINVAL, "config.json: root.path is required");
+  rootfs = spec->root->path[0] == '/' ? xstrdup (spec->root->path) : xasprintf ("%s/%s", o->bundle, spec->root->path);
+  if (microvm_guest_config (spec, o->bundle, &cfg, &inject, &n_inject, err) < 0)
+    return -1;
+
+  struct microvm_image_opts io = {
+    .rootfs = rootfs, .cache_dir = o->cache ? o->cache : "/var/cache/hull/images", .output = image,
+    .size_mib = o->disk_mib, .inject = inject, .n_inject = n_inject,
+  };
+  if (microvm_image_prepare (&io, err) < 0)
+    goto out;
+  log_fd = open (log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (log_fd < 0)
+    {
+      hull_error (err, errno, "open console log `%s`", log);
+      goto out;
+    }
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+    {
+      hull_error (err, errno, "socketpair");
+      goto out;
+    }
+  struct microvm_qemu_config qc = {
+    .qemu = o->qemu, .kernel = o->kernel, .initrd = initrd, .disk = image, .cpus = o->cpus,
+    .memory_mib = o->memory_mib, .kvm = microvm_host_has_hw_kvm (), .control_fd = sv[1], .console_fd = log_fd,
+  };
+  if (microvm_qemu_spawn (&qc, &vmm, err) < 0)
+    goto out;
+  close (sv[1]);
+  sv[1] = -1;
+
+  sigset_t mask;
+  sigemptyset (&mask);
+  int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+  for (size_t i = 0; i < ARRAY_SIZE (forwarded); i++)
+    sigaddset (&mask, forwarded[i]);
+  sigprocmask (SIG_BLOCK, &mask, NULL);
+  sfd = signalfd (-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+
+  microvm_ctl_init (&ctl, sv[0], vmm);
+  if (microvm_ctl_boot (&ctl, &cfg, (int) (o->boot_timeout_s ? o->boot_timeout_s : 120) * 1000, err) < 0)
+    {
+      show_console_tail (log);
+      goto out_ctl;
+    }
+  struct microvm_relay relay = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, sfd };
+  if (microvm_ctl_run (&ctl, &relay, status, err) < 0)
+    {
+      show_console_tail (log);
+      goto out_ctl;
+    }
+  if (ctl.guest_error)
+    fprintf (stderr, PROG ": guest: %s\n", ctl.guest_error);
+  ret = 0;
+out_ctl:
+  if (ctl.vmm_exited)
+    vmm = 0;
+  microvm_ctl_release (&ctl);
+out:
+  if (sv[0] >= 0)
+    close (sv[0]);
+  if (sv[1] >= 0)
+    close (sv[1]);
+  if (sfd >= 0)
+    close (sfd);
+  /* After EXIT the guest powers off by itself; otherwise make sure. */
+  if (vmm > 0 && ret < 0)
+    kill (vmm, SIGKILL);
+  stop_vmm (vmm);
+  unlink (image);
+  if (! o->console_log)
+    unlink (log);
+  microvm_guest_config_release (&cfg, inject, n_inject);
+  return ret;
+}
+
+int
+main (int argc, char **argv)
+{
+  struct opts o = { 0 };
+  hull_err err = NULL;
+  int status = 0;
+  char workdir[] = "/tmp/hull-microvm-XXXXXX";
+
+  parse_args (argc, argv, &o);
+  signal (SIGPIPE, SIG_IGN);
+  if (mkdtemp (workdir) == NULL)
+    {
+      fprintf (stderr, PROG ": mkdtemp: %s\n", strerror (errno));
+      return 1;
+    }
+  int ret = run (&o, workdir, &status, &err);
+  rmdir (workdir);
+  if (ret < 0)
+    {
+      fprintf (stderr, PROG ": %s\n", err->msg);
+      hull_error_release (&err);
+      return 1;
+    }
+  if (WIFSIGNALED (status))
+    return 128 + WTERMSIG (status);
+  return WEXITSTATUS (status);
+}
