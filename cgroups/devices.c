@@ -51,7 +51,7 @@ cg_device_rules (const struct oci_device_cgroup *rules, size_t n, const struct o
       if (r[k].type != 'a' && r[k].type != 'c' && r[k].type != 'b')
         {
           free (r);
-          return hull_error (err, EINVAL, "linux.resources.devices[%zu].type: `%s` is not one of a, c, b", i, d->type);
+          return hull_error (err, 0, "linux.resources.devices[%zu].type: `%s` is not one of a, c, b", i, d->type);
         }
     }
   for (size_t i = 0; i < n_devices; i++)
@@ -63,7 +63,7 @@ cg_device_rules (const struct oci_device_cgroup *rules, size_t n, const struct o
       if (t != 'c' && t != 'u' && t != 'b')
         {
           free (r);
-          return hull_error (err, EINVAL, "linux.devices[%zu].type: `%s` is not one of c, b, u, p", i,
+          return hull_error (err, 0, "linux.devices[%zu].type: `%s` is not one of c, b, u, p", i,
                              d->type ? d->type : "");
         }
       r[k].allow = true;

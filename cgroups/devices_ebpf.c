@@ -43,8 +43,8 @@ bpf_access (unsigned access)
 struct bpf_insn *
 cg_devices_ebpf_program (const struct cg_device_rule *r, size_t n, size_t *len)
 {
-  /* at most 7 instructions per rule */
-  struct bpf_insn *p = xcalloc (ARRAY_SIZE (prologue) + 7 * n + 2, sizeof *p);
+  /* at most 8 instructions per rule */
+  struct bpf_insn *p = xcalloc (ARRAY_SIZE (prologue) + 8 * n + 2, sizeof *p);
   const unsigned all = BPF_DEVCG_ACC_MKNOD | BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE;
   size_t k = 0;
   bool unconditional = false;
@@ -53,7 +53,7 @@ cg_devices_ebpf_program (const struct cg_device_rule *r, size_t n, size_t *len)
   k = ARRAY_SIZE (prologue);
   for (size_t i = n; i-- > 0 && !unconditional;)
     {
-      struct bpf_insn block[7];
+      struct bpf_insn block[8];
       size_t b = 0, jumps[4], nj = 0;
       unsigned acc = bpf_access (r[i].access);
 

@@ -260,6 +260,13 @@ test_ebpf_shape (void)
   TAP_OK (p[8].imm == (int32_t) ~BPF_DEVCG_ACC_READ, "access test masks the allowed bits");
   TAP_OK (p[11].imm == 1 && p[12].code == (BPF_JMP | BPF_EXIT), "a matching allow rule returns 1");
 
+  {
+    struct cg_device_rule full = { true, 'c', 1, 3, CG_DEV_R };
+    size_t flen = 0;
+    cleanup_free struct bpf_insn *f = cg_devices_ebpf_program (&full, 1, &flen);
+    TAP_EQ_INT (flen, 6 + 8 + 2, "a rule testing type, access, major and minor takes 8 instructions");
+    TAP_OK (f[6].off == 7 && f[9].off == 4 && f[10].off == 3 && f[11].off == 2, "each failed test jumps past the block");
+  }
   empty = cg_devices_ebpf_program (NULL, 0, &elen);
   TAP_EQ_INT (elen, 6 + 2, "no rules: deny everything");
 }
