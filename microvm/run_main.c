@@ -253,7 +253,8 @@ main (int argc, char **argv)
   struct opts o = { 0 };
   hull_err err = NULL;
   int status = 0;
-  char workdir[] = "/tmp/hull-microvm-XXXXXX";
+  const char *tmp = getenv ("TMPDIR");
+  cleanup_free char *workdir = xasprintf ("%s/hull-microvm-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 
   parse_args (argc, argv, &o);
   signal (SIGPIPE, SIG_IGN);

@@ -82,12 +82,10 @@ exec_in_path (const struct hull_process *p, int errpipe)
   child_fail (errpipe, "exec `%s`: not found in $PATH or not executable", file);
 }
 
+/* Needs CAP_SETPCAP, so it runs before the switch to the process's user. */
 static void
-apply_caps (const struct hull_process *p, int errpipe)
+drop_bounding (const struct hull_process *p, int errpipe)
 {
-  struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-  struct __user_cap_data_struct data[2];
-
   for (int cap = 0; cap < 64; cap++)
     if (! (p->caps[HULL_CAP_BOUNDING] & (1ull << cap)) && prctl (PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
       {
@@ -95,6 +93,14 @@ apply_caps (const struct hull_process *p, int errpipe)
           break;   /* past the kernel's last capability */
         child_fail (errpipe, "drop capability %d from the bounding set", cap);
       }
+}
+
+static void
+apply_caps (const struct hull_process *p, int errpipe)
+{
+  struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+  struct __user_cap_data_struct data[2];
+
   for (int i = 0; i < 2; i++)
     {
       data[i].effective = (uint32_t) (p->caps[HULL_CAP_EFFECTIVE] >> (32 * i));
@@ -143,8 +149,12 @@ child (const struct hull_process *p, int errpipe, int fds[3], int tty_slave)
     umask (p->umask);
   if (p->no_new_privs && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     child_fail (errpipe, "set no_new_privs");
-  if (p->has_caps && prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
-    child_fail (errpipe, "keep capabilities");
+  if (p->has_caps)
+    {
+      drop_bounding (p, errpipe);
+      if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+        child_fail (errpipe, "keep capabilities");
+    }
   if (setgroups (p->n_agids, p->agids) < 0)
     child_fail (errpipe, "setgroups");
   if (setresgid (p->gid, p->gid, p->gid) < 0)

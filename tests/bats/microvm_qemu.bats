@@ -1,0 +1,164 @@
+#!/usr/bin/env bats
+# End to end through QEMU -M microvm (TCG here; KVM where the host has
+# vmx/svm): the rootfs image, the guest kernel, hull-init and the control
+# protocol, driven by build/microvm/hull-microvm-run.  Each test boots one
+# VM (about a second under TCG), so tests check several things per boot.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+RUNNER=$SRC_DIR/build/microvm/hull-microvm-run
+
+setup_file() {
+    command -v qemu-system-x86_64 >/dev/null || skip "needs qemu-system-x86"
+    local dir
+    dir=$("$SRC_DIR/microvm/guest/kernel/build.sh" --print-path 2>/dev/null) \
+        || skip "the guest kernel is not built (run: make guest-kernel)"
+    [ -x "$RUNNER" ] || skip "build/microvm/hull-microvm-run is not built (run: make microvm)"
+    export GUEST_KERNEL=$dir/bzImage
+    export IMAGE_CACHE=$BATS_FILE_TMPDIR/images
+}
+
+setup() {
+    requires root qemu
+    setup_bundle
+    export TMPDIR=$BATS_TEST_TMPDIR/tmp
+    mkdir -p "$TMPDIR"
+}
+
+teardown() {
+    # Nothing of a run may survive it: no QEMU, no work directory, no image copy.
+    local left
+    left=$(pgrep -f "$BATS_TEST_TMPDIR" || true)
+    if [ -n "$left" ]; then
+        kill -9 $left 2>/dev/null || true
+        fail "processes left behind: $left"
+    fi
+    [ -z "$(ls -A "$TMPDIR")" ] || fail "left in TMPDIR: $(ls -A "$TMPDIR")"
+}
+
+teardown_file() {
+    rm -rf "$IMAGE_CACHE"
+}
+
+vm_run() {
+    "$RUNNER" --kernel "$GUEST_KERNEL" --image-cache "$IMAGE_CACHE" --boot-timeout 300 "$@" "$BUNDLE"
+}
+
+@test "microvm qemu: echo hello streams stdout back and exits 0" {
+    update_config '.process.args = ["echo", "hello"]'
+    run vm_run </dev/null
+    assert_success
+    assert_output "hello"
+}
+
+@test "microvm qemu: exit status, stdout and stderr kept apart" {
+    update_config '.process.args = ["sh", "-c", "echo out; echo err >&2; exit 3"]'
+    run --separate-stderr vm_run </dev/null
+    assert_equal "$status" 3
+    assert_output "out"
+    assert_equal "$stderr" "err"
+}
+
+@test "microvm qemu: env, cwd, user, groups, hostname, rlimits, caps and no_new_privs applied" {
+    update_config '.process.args = ["sh", "-c", "echo env=$FOO; pwd; id -u; id -g; id -G; hostname; ulimit -n; grep -E \"^(CapBnd|CapEff|NoNewPrivs)\" /proc/self/status"]
+                   | .process.env += ["FOO=bar baz"] | .process.cwd = "/tmp"
+                   | .process.user = {"uid": 1000, "gid": 1000, "additionalGids": [10, 20]}
+                   | .hostname = "vmhost"
+                   | .process.rlimits = [{"type": "RLIMIT_NOFILE", "hard": 512, "soft": 256}]'
+    run vm_run </dev/null
+    assert_success
+    assert_line --index 0 "env=bar baz"
+    assert_line --index 1 "/tmp"
+    assert_line --index 2 "1000"
+    assert_line --index 3 "1000"
+    assert_line --index 4 "1000 10 20"
+    assert_line --index 5 "vmhost"
+    assert_line --index 6 "256"
+    # CAP_AUDIT_WRITE (29), CAP_KILL (5), CAP_NET_BIND_SERVICE (10)
+    assert_line --regexp '^CapBnd:[[:space:]]+0000000020000420$'
+    assert_line --regexp '^NoNewPrivs:[[:space:]]+1$'
+}
+
+@test "microvm qemu: stdin is forwarded and its EOF ends cat" {
+    update_config '.process.args = ["sh", "-c", "cat; echo done"]'
+    run vm_run < <(printf 'line one\nline two\n')
+    assert_success
+    assert_output "$(printf 'line one\nline two\ndone')"
+}
+
+@test "microvm qemu: SIGTERM to the driver reaches the guest process" {
+    update_config '.process.args = ["sh", "-c", "trap \"echo got-term; exit 42\" TERM; echo ready; while :; do sleep 0.1; done"]'
+    local out=$BATS_TEST_TMPDIR/out
+    # A simple command, so that $! is the driver itself.
+    "$RUNNER" --kernel "$GUEST_KERNEL" --image-cache "$IMAGE_CACHE" "$BUNDLE" </dev/null >"$out" 2>&1 &
+    local pid=$! i
+    for ((i = 0; i < 600; i++)); do
+        grep -q ready "$out" && break
+        sleep 0.5
+    done
+    grep -q ready "$out" || { kill -9 $pid; fail "guest never got ready: $(cat "$out")"; }
+    kill -TERM $pid
+    local rc=0
+    wait $pid || rc=$?
+    assert_equal "$rc" 42
+    grep -q got-term "$out"
+}
+
+@test "microvm qemu: mounts, a read-only root, and a file bind mount copied into the image" {
+    echo "10.1.2.3 injected.example" >"$BATS_TEST_TMPDIR/hosts"
+    update_config --arg h "$BATS_TEST_TMPDIR/hosts" '.process.args = ["sh", "-c",
+        "cat /etc/hosts; touch /rootfile 2>/dev/null && echo root-writable || echo root-readonly; echo x > /dev/shm/f && echo shm-ok; ls /dev/null /dev/zero /dev/urandom | wc -l; grep -c cgroup2 /proc/mounts; test -e /dev/vda && echo vda-visible || echo vda-hidden"]
+        | .mounts += [{"destination": "/etc/hosts", "type": "bind", "source": $h, "options": ["rbind", "ro"]}]'
+    run vm_run </dev/null
+    assert_success
+    assert_line --index 0 "10.1.2.3 injected.example"
+    assert_line --index 1 "root-readonly"
+    assert_line --index 2 "shm-ok"
+    assert_line --index 3 "3"
+    assert_line --index 4 "1"
+    assert_line --index 5 "vda-hidden"
+}
+
+@test "microvm qemu: a missing executable is a clear error with status 127" {
+    update_config '.process.args = ["/no/such/binary"]'
+    run -127 --separate-stderr vm_run </dev/null
+    assert_equal "$status" 127
+    [[ "$stderr" == *"exec \`/no/such/binary\`"* ]] || fail "stderr: $stderr"
+}
+
+@test "microvm qemu: the rootfs image is cached and reused while the rootfs is unchanged" {
+    update_config '.process.args = ["true"]'
+    vm_run </dev/null
+    local first
+    first=$(ls "$IMAGE_CACHE")
+    vm_run </dev/null
+    assert_equal "$(ls "$IMAGE_CACHE")" "$first"
+    echo changed >"$BUNDLE/rootfs/etc/motd"
+    vm_run </dev/null
+    [ "$(ls "$IMAGE_CACHE" | wc -l)" -eq $(($(echo "$first" | wc -l) + 1)) ] \
+        || fail "a changed rootfs must get a new image: $(ls "$IMAGE_CACHE")"
+}
+
+# Bad input: no VM is booted for these.
+
+@test "microvm qemu: a missing guest kernel is a clear error" {
+    update_config '.process.args = ["true"]'
+    run --separate-stderr "$RUNNER" --kernel /nonexistent/bzImage --image-cache "$IMAGE_CACHE" "$BUNDLE"
+    assert_failure
+    [[ "$stderr" == *"guest kernel \`/nonexistent/bzImage\`: No such file or directory"* ]] || fail "stderr: $stderr"
+}
+
+@test "microvm qemu: a rootfs too large for the image size is a clear error" {
+    head -c $((8 * 1024 * 1024)) /dev/urandom >"$BUNDLE/rootfs/big"
+    run --separate-stderr vm_run --disk-size 8 </dev/null
+    assert_failure
+    [[ "$stderr" == *"more than the image size of 8 MiB"* ]] || fail "stderr: $stderr"
+}
+
+@test "microvm qemu: a directory bind mount is refused until supported" {
+    update_config --arg d "$BATS_TEST_TMPDIR" '.mounts += [{"destination": "/data", "type": "bind", "source": $d, "options": ["rbind"]}]'
+    run --separate-stderr vm_run </dev/null
+    assert_failure
+    [[ "$stderr" == *"directory bind mount"*"not supported in a microVM"* ]] || fail "stderr: $stderr"
+}
