@@ -292,10 +292,11 @@ microvm_ctl_run (struct microvm_ctl *c, const struct microvm_relay *r, int *wait
             }
           return -1;
         }
-      if (m.id != 0 && m.type != HULL_MSG_ERROR)
+      if (m.id != 0)
         {
+          uint32_t id = m.id;
           hull_msg_clear (&m);
-          return hull_error (err, EPROTO, "the guest sent a frame for unknown process %u", m.id);
+          return hull_error (err, EPROTO, "the guest sent a frame for unknown process %u", id);
         }
       uint32_t v;
       switch (m.type)

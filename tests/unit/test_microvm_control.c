@@ -1,0 +1,241 @@
+/* The host end of the control protocol against a scripted, hostile guest on
+   a socketpair: frames are queued before the host reads them. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "microvm/microvm.h"
+#include "runtime/util.h"
+#include "tests/unit/tap.h"
+
+static int host_fd, guest_fd;
+static struct microvm_ctl ctl;
+
+static void
+open_pair (void)
+{
+  int sv[2];
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+    abort ();
+  host_fd = sv[0];
+  guest_fd = sv[1];
+  microvm_ctl_init (&ctl, host_fd, 0);
+}
+
+static void
+close_pair (void)
+{
+  microvm_ctl_release (&ctl);
+  close (host_fd);
+  if (guest_fd >= 0)
+    close (guest_fd);
+}
+
+static void
+guest_send (uint16_t type, uint32_t id, const void *p, uint32_t len)
+{
+  if (hull_msg_write (guest_fd, type, id, p, len) < 0)
+    abort ();
+}
+
+static void
+guest_hello (uint32_t version)
+{
+  uint8_t h[8];
+  hull_hello_encode (h);
+  h[4] = (uint8_t) version;
+  guest_send (HULL_MSG_HELLO, 0, h, 8);
+}
+
+static void
+guest_u32 (uint16_t type, uint32_t id, uint32_t v)
+{
+  uint8_t p[4];
+  hull_u32_encode (p, v);
+  guest_send (type, id, p, 4);
+}
+
+static struct hull_process
+process (void)
+{
+  static char *args[] = { "echo", "hi", NULL };
+  struct hull_process p = { .args = args, .n_args = 2, .cwd = "/" };
+  return p;
+}
+
+static int
+boot (hull_err *err, int timeout_ms)
+{
+  struct hull_process p = process ();
+  return microvm_ctl_boot (&ctl, &p, timeout_ms, err);
+}
+
+static void
+test_boot_ok (void)
+{
+  hull_err err = NULL;
+  struct hull_msg m;
+
+  open_pair ();
+  guest_hello (HULL_PROTO_VERSION);
+  guest_send (HULL_MSG_READY, 0, NULL, 0);
+  TAP_EQ_INT (boot (&err, 5000), 0, "boot: HELLO, CONFIG, READY");
+  if (err)
+    printf ("# %s\n", err->msg), hull_error_release (&err);
+  TAP_OK (hull_msg_read (guest_fd, &m) == 0 && m.type == HULL_MSG_HELLO, "host answered HELLO");
+  hull_msg_clear (&m);
+  TAP_OK (hull_msg_read (guest_fd, &m) == 0 && m.type == HULL_MSG_CONFIG, "host sent CONFIG");
+  struct hull_process got;
+  TAP_OK (hull_process_decode (m.payload, m.len, &got, NULL, 0) == 0 && got.n_args == 2
+              && strcmp (got.args[1], "hi") == 0,
+          "CONFIG carries the process");
+  hull_process_release (&got);
+  hull_msg_clear (&m);
+  close_pair ();
+}
+
+static void
+expect_boot_error (const char *what, const char *needle, int timeout_ms)
+{
+  hull_err err = NULL;
+  int ret = boot (&err, timeout_ms);
+  TAP_OK (ret < 0 && err && strstr (err->msg, needle), "%s", what);
+  if (err && ! strstr (err->msg, needle))
+    printf ("# message: %s\n", err->msg);
+  hull_error_release (&err);
+  close_pair ();
+}
+
+static void
+test_boot_hostile (void)
+{
+  open_pair ();
+  guest_hello (99);
+  expect_boot_error ("wrong protocol version refused", "another protocol version", 5000);
+
+  open_pair ();
+  if (write (guest_fd, "GARBAGE-GARBAGE-GARBAGE", 23) != 23)
+    abort ();
+  expect_boot_error ("garbage refused as a corrupt frame", "corrupt frame", 5000);
+
+  open_pair ();
+  uint8_t big[HULL_PROTO_HDR_SIZE] = { 0xff, 0xff, 0xff, 0x7f, HULL_MSG_STDOUT, 0, 0, 0, 0, 0, 0, 0 };
+  if (write (guest_fd, big, sizeof big) != sizeof big)
+    abort ();
+  expect_boot_error ("a 2 GiB frame is refused before allocation", "corrupt frame", 5000);
+
+  open_pair ();
+  guest_hello (HULL_PROTO_VERSION);
+  static const char text[] = "mount \x1b[31m/dev/vda\x07 failed";
+  guest_send (HULL_MSG_ERROR, 0, text, sizeof text - 1);
+  expect_boot_error ("a guest ERROR is reported, control bytes neutralized", "guest: mount ?[31m/dev/vda? failed", 5000);
+
+  open_pair ();
+  guest_send (HULL_MSG_STDOUT, 0, "early", 5);
+  expect_boot_error ("a frame out of turn is refused", "sent STDOUT while booting", 5000);
+
+  open_pair ();
+  guest_hello (HULL_PROTO_VERSION);
+  guest_send (HULL_MSG_READY, 7, NULL, 0);
+  expect_boot_error ("READY for another id is refused", "sent READY", 5000);
+
+  open_pair ();
+  close (guest_fd);
+  guest_fd = -1;
+  expect_boot_error ("a closed port before HELLO is an error", "closed the control port", 5000);
+
+  open_pair ();
+  expect_boot_error ("a silent guest times out", "timed out waiting for the guest", 200);
+
+  /* The VMM dies before the guest says anything. */
+  open_pair ();
+  microvm_ctl_release (&ctl);
+  pid_t vmm = fork ();
+  if (vmm == 0)
+    _exit (3);
+  microvm_ctl_init (&ctl, host_fd, vmm);
+  expect_boot_error ("a dead VMM is reported as such", "VM stopped (VMM exit status 3)", 5000);
+}
+
+static int
+run_guest (uint32_t *status, char *out, size_t out_len, hull_err *err)
+{
+  int pipefd[2];
+  if (pipe2 (pipefd, O_CLOEXEC | O_NONBLOCK) < 0)
+    abort ();
+  struct microvm_relay r = { -1, pipefd[1], pipefd[1], -1 };
+  int st = -1;
+  int ret = microvm_ctl_run (&ctl, &r, &st, err);
+  close (pipefd[1]);
+  ssize_t n = read (pipefd[0], out, out_len - 1);
+  out[n > 0 ? n : 0] = 0;
+  close (pipefd[0]);
+  *status = (uint32_t) st;
+  return ret;
+}
+
+static void
+test_run (void)
+{
+  hull_err err = NULL;
+  uint32_t st;
+  char out[256];
+  struct hull_msg m;
+
+  open_pair ();
+  guest_u32 (HULL_MSG_STARTED, 0, 42);
+  guest_send (HULL_MSG_STDOUT, 0, "hello ", 6);
+  guest_send (HULL_MSG_STDERR, 0, "world", 5);
+  guest_send (HULL_MSG_STDOUT, 0, NULL, 0);
+  guest_u32 (HULL_MSG_EXIT, 0, 3 << 8);
+  TAP_EQ_INT (run_guest (&st, out, sizeof out, &err), 0, "run: relays until EXIT");
+  TAP_EQ_INT (st, 3 << 8, "run: exit status as the guest reported it");
+  TAP_EQ_STR (out, "hello world", "run: stdout and stderr relayed");
+  TAP_OK (hull_msg_read (guest_fd, &m) == 0 && m.type == HULL_MSG_START, "run: START sent");
+  hull_msg_clear (&m);
+  TAP_OK (hull_msg_read (guest_fd, &m) == 0 && m.type == HULL_MSG_STDIN && m.len == 0, "run: no stdin is an EOF");
+  hull_msg_clear (&m);
+  close_pair ();
+
+  open_pair ();
+  guest_send (HULL_MSG_ERROR, 0, "exec `x`: not found", 19);
+  guest_u32 (HULL_MSG_EXIT, 0, 127 << 8);
+  TAP_EQ_INT (run_guest (&st, out, sizeof out, &err), 0, "run: a failed exec still ends with EXIT");
+  TAP_OK (ctl.guest_error && strcmp (ctl.guest_error, "exec `x`: not found") == 0, "run: the reason is kept");
+  close_pair ();
+
+  open_pair ();
+  guest_u32 (HULL_MSG_EXIT, 0, 0x10000);
+  TAP_EQ_INT (run_guest (&st, out, sizeof out, &err), -1, "run: an impossible wait status is refused");
+  hull_error_release (&err);
+  close_pair ();
+
+  open_pair ();
+  guest_send (HULL_MSG_STDOUT, 9, "x", 1);
+  TAP_EQ_INT (run_guest (&st, out, sizeof out, &err), -1, "run: a frame for an unknown process is refused");
+  TAP_OK (err && strstr (err->msg, "unknown process 9"), "run: the error names the id");
+  if (err && ! strstr (err->msg, "unknown process 9"))
+    printf ("# message: %s\n", err->msg);
+  hull_error_release (&err);
+  close_pair ();
+
+  open_pair ();
+  guest_send (HULL_MSG_CONFIG, 0, "x", 1);
+  TAP_EQ_INT (run_guest (&st, out, sizeof out, &err), -1, "run: a host-only message from the guest is refused");
+  hull_error_release (&err);
+  close_pair ();
+}
+
+int
+main (void)
+{
+  signal (SIGPIPE, SIG_IGN);
+  test_boot_ok ();
+  test_boot_hostile ();
+  test_run ();
+  return tap_done ();
+}
