@@ -109,7 +109,10 @@ default_initrd (void)
   return xasprintf ("%s/initramfs.cpio.gz", dirname (self));
 }
 
-/* The last lines of the guest console, to explain a failed boot. */
+/* The last lines of the guest console, to explain a failed boot; printed
+   after the error itself. */
+static char *console_tail;
+
 static void
 show_console_tail (const char *path)
 {
@@ -129,7 +132,8 @@ show_console_tail (const char *path)
   for (char *p = clean; *p; p++)
     if (*p == '?' && (p == clean || p[-1] != '\\'))
       *p = ' ';
-  fprintf (stderr, PROG ": guest console (last lines): %s\n", clean);
+  free (console_tail);
+  console_tail = steal_ptr (&clean);
 }
 
 static void
@@ -268,6 +272,9 @@ main (int argc, char **argv)
   if (ret < 0)
     {
       fprintf (stderr, PROG ": %s\n", err->msg);
+      if (console_tail)
+        fprintf (stderr, PROG ": guest console (last lines): %s\n", console_tail);
+      free (console_tail);
       hull_error_release (&err);
       return 1;
     }

@@ -162,3 +162,14 @@ vm_run() {
     assert_failure
     [[ "$stderr" == *"directory bind mount"*"not supported in a microVM"* ]] || fail "stderr: $stderr"
 }
+
+@test "microvm qemu: a guest that dies before speaking is a clear error, nothing left behind" {
+    # An initramfs without /init: the guest kernel panics and the VM stops.
+    "$SRC_DIR/build/microvm/mkinitramfs" dir dev 0755 nod dev/console 0600 c 5 1 \
+        | gzip -n >"$BATS_TEST_TMPDIR/empty.cpio.gz"
+    update_config '.process.args = ["true"]'
+    run --separate-stderr vm_run --initrd "$BATS_TEST_TMPDIR/empty.cpio.gz" </dev/null
+    assert_failure
+    [[ "$stderr" == *"the VM stopped"*"before the guest reported"* ]] || fail "stderr: $stderr"
+    [[ "$stderr" == *"guest console"* ]] || fail "no console tail in: $stderr"
+}
