@@ -85,6 +85,23 @@ char **microvm_qemu_argv (const struct microvm_qemu_config *c, int control_fd_in
    stdout/stderr.  Returns the pid. */
 int microvm_qemu_spawn (const struct microvm_qemu_config *c, pid_t *pid, hull_err *err);
 
+/* ---- vm_setup.c ---- */
+
+#define MICROVM_ANNOTATION_CPUS "io.hull.vm.cpus"
+#define MICROVM_ANNOTATION_MEMORY "io.hull.vm.memory"   /* MiB */
+
+/* $HULL_GUEST_KERNEL, else the newest bzImage `make guest-kernel` cached. */
+int microvm_find_kernel (char **out, hull_err *err);
+/* $HULL_GUEST_INITRD, else initramfs.cpio.gz beside the running binary
+   (build/microvm/, or PREFIX/lib/hull/). */
+int microvm_find_initrd (char **out, hull_err *err);
+/* vCPUs and MiB: the annotations, else the OCI cpu quota and memory
+   limit, else 1 and 256. */
+int microvm_vm_size (const struct oci_spec *spec, unsigned *cpus, unsigned *memory_mib, hull_err *err);
+/* Waits up to grace_ms for the VMM to exit by itself, then SIGKILLs it;
+   reaps it either way. */
+void microvm_stop_vmm (pid_t pid, int grace_ms);
+
 /* ---- control.c ---- */
 
 struct microvm_ctl

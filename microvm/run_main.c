@@ -5,7 +5,7 @@
  * status (128+n for a signal).  Nothing is left behind: the image copy, the
  * console log and QEMU go away with it (the image cache stays).
  *
- *   hull-microvm-run --kernel BZIMAGE [--initrd CPIO] [--qemu PATH]
+ *   hull-microvm-run [--kernel BZIMAGE] [--initrd CPIO] [--qemu PATH]
  *                    [--cpus N] [--memory MIB] [--disk-size MIB]
  *                    [--image-cache DIR] [--boot-timeout SECONDS]
  *                    [--console-log FILE] BUNDLE
@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,7 +40,7 @@ static void __attribute__ ((noreturn))
 usage (int code)
 {
   fprintf (code ? stderr : stdout,
-           "usage: " PROG " --kernel BZIMAGE [--initrd CPIO] [--qemu PATH] [--cpus N] [--memory MIB]\n"
+           "usage: " PROG " [--kernel BZIMAGE] [--initrd CPIO] [--qemu PATH] [--cpus N] [--memory MIB]\n"
            "       [--disk-size MIB] [--image-cache DIR] [--boot-timeout SECONDS] [--console-log FILE] BUNDLE\n");
   exit (code);
 }
@@ -90,23 +89,6 @@ parse_args (int argc, char **argv, struct opts *o)
   if (optind != argc - 1)
     usage (2);
   o->bundle = argv[optind];
-  if (o->kernel == NULL)
-    {
-      fprintf (stderr, PROG ": --kernel is required (the guest kernel from `make guest-kernel`)\n");
-      exit (2);
-    }
-}
-
-/* The initramfs beside this program (build/microvm/). */
-static char *
-default_initrd (void)
-{
-  char self[4096];
-  ssize_t n = readlink ("/proc/self/exe", self, sizeof self - 1);
-  if (n <= 0)
-    return xstrdup ("initramfs.cpio.gz");
-  self[n] = 0;
-  return xasprintf ("%s/initramfs.cpio.gz", dirname (self));
 }
 
 /* The last lines of the guest console, to explain a failed boot; printed
@@ -136,22 +118,6 @@ show_console_tail (const char *path)
   console_tail = steal_ptr (&clean);
 }
 
-static void
-stop_vmm (pid_t pid)
-{
-  if (pid <= 0)
-    return;
-  for (int i = 0; i < 100; i++)
-    {
-      if (waitpid (pid, NULL, WNOHANG) == pid)
-        return;
-      struct timespec ts = { 0, 50 * 1000000L };
-      nanosleep (&ts, NULL);
-    }
-  kill (pid, SIGKILL);
-  waitpid (pid, NULL, 0);
-}
-
 static int
 run (const struct opts *o, char *workdir, int *status, hull_err *err)
 {
@@ -160,7 +126,9 @@ run (const struct opts *o, char *workdir, int *status, hull_err *err)
   cleanup_free char *rootfs = NULL;
   cleanup_free char *image = xasprintf ("%s/rootfs.ext4", workdir);
   cleanup_free char *log = o->console_log ? xstrdup (o->console_log) : xasprintf ("%s/console.log", workdir);
-  cleanup_free char *initrd = o->initrd ? xstrdup (o->initrd) : default_initrd ();
+  cleanup_free char *initrd = o->initrd ? xstrdup (o->initrd) : NULL;
+  cleanup_free char *kernel = o->kernel ? xstrdup (o->kernel) : NULL;
+  unsigned cpus, memory_mib;
   cleanup_close int log_fd = -1;
   struct hull_process cfg;
   struct microvm_inject *inject = NULL;
@@ -176,6 +144,10 @@ run (const struct opts *o, char *workdir, int *status, hull_err *err)
     return -1;
   if (spec->root == NULL || spec->root->path == NULL)
     return hull_error (err, EINVAL, "config.json: root.path is required");
+  if ((kernel == NULL && microvm_find_kernel (&kernel, err) < 0)
+      || (initrd == NULL && microvm_find_initrd (&initrd, err) < 0)
+      || microvm_vm_size (spec, &cpus, &memory_mib, err) < 0)
+    return -1;
   rootfs = spec->root->path[0] == '/' ? xstrdup (spec->root->path) : xasprintf ("%s/%s", o->bundle, spec->root->path);
   if (microvm_guest_config (spec, o->bundle, &cfg, &inject, &n_inject, err) < 0)
     return -1;
@@ -198,8 +170,8 @@ run (const struct opts *o, char *workdir, int *status, hull_err *err)
       goto out;
     }
   struct microvm_qemu_config qc = {
-    .qemu = o->qemu, .kernel = o->kernel, .initrd = initrd, .disk = image, .cpus = o->cpus,
-    .memory_mib = o->memory_mib, .kvm = microvm_host_has_hw_kvm (), .control_fd = sv[1], .console_fd = log_fd,
+    .qemu = o->qemu, .kernel = kernel, .initrd = initrd, .disk = image, .cpus = o->cpus ? o->cpus : cpus,
+    .memory_mib = o->memory_mib ? o->memory_mib : memory_mib, .kvm = microvm_host_has_hw_kvm (), .control_fd = sv[1], .console_fd = log_fd,
   };
   if (microvm_qemu_spawn (&qc, &vmm, err) < 0)
     goto out;
@@ -243,7 +215,7 @@ out:
   /* After EXIT the guest powers off by itself; otherwise make sure. */
   if (vmm > 0 && ret < 0)
     kill (vmm, SIGKILL);
-  stop_vmm (vmm);
+  microvm_stop_vmm (vmm, 5000);
   unlink (image);
   if (! o->console_log)
     unlink (log);

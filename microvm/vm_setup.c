@@ -1,0 +1,156 @@
+/* Where a microVM's pieces come from and how big it is: the guest kernel
+   (built by `make guest-kernel` into a cache outside the tree), the
+   initramfs with hull-init, vCPUs and memory from annotations or the OCI
+   limits. */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "microvm/microvm.h"
+#include "runtime/util.h"
+
+#define GUEST_KERNEL_CACHE "/var/cache/hull/guest-kernel"
+
+int
+microvm_find_kernel (char **out, hull_err *err)
+{
+  const char *env = getenv ("HULL_GUEST_KERNEL");
+  if (env && *env)
+    {
+      if (access (env, R_OK) < 0)
+        return hull_error (err, errno, "guest kernel `%s` (HULL_GUEST_KERNEL)", env);
+      *out = xstrdup (env);
+      return 0;
+    }
+  /* The newest build in the cache: one directory per source version and
+     config fragment. */
+  DIR *d = opendir (GUEST_KERNEL_CACHE);
+  struct dirent *de;
+  time_t best_time = 0;
+  char *best = NULL;
+  while (d && (de = readdir (d)))
+    {
+      struct stat st;
+      if (de->d_name[0] == '.')
+        continue;
+      char *p = xasprintf ("%s/%s/bzImage", GUEST_KERNEL_CACHE, de->d_name);
+      if (stat (p, &st) == 0 && S_ISREG (st.st_mode) && st.st_size > 0 && (best == NULL || st.st_mtime > best_time))
+        {
+          free (best);
+          best = p;
+          best_time = st.st_mtime;
+        }
+      else
+        free (p);
+    }
+  if (d)
+    closedir (d);
+  if (best == NULL)
+    return hull_error (err, ENOENT, "no guest kernel in " GUEST_KERNEL_CACHE " (run `make guest-kernel`, or set HULL_GUEST_KERNEL)");
+  *out = best;
+  return 0;
+}
+
+int
+microvm_find_initrd (char **out, hull_err *err)
+{
+  const char *env = getenv ("HULL_GUEST_INITRD");
+  char self[PATH_MAX];
+  ssize_t n;
+
+  if (env && *env)
+    {
+      if (access (env, R_OK) < 0)
+        return hull_error (err, errno, "guest initramfs `%s` (HULL_GUEST_INITRD)", env);
+      *out = xstrdup (env);
+      return 0;
+    }
+  n = readlink ("/proc/self/exe", self, sizeof self - 1);
+  if (n > 0)
+    {
+      self[n] = 0;
+      char *dir = dirname (self);
+      /* build/hull -> build/microvm/; build/microvm/<tool> -> itself;
+         PREFIX/bin/hull -> PREFIX/lib/hull/. */
+      const char *candidates[] = { "%s/microvm/initramfs.cpio.gz", "%s/initramfs.cpio.gz", "%s/../lib/hull/initramfs.cpio.gz" };
+      for (size_t i = 0; i < ARRAY_SIZE (candidates); i++)
+        {
+          char *p = xasprintf (candidates[i], dir);
+          if (access (p, R_OK) == 0)
+            {
+              *out = p;
+              return 0;
+            }
+          free (p);
+        }
+    }
+  return hull_error (err, ENOENT, "no guest initramfs beside `%s` (build it with `make microvm`, or set HULL_GUEST_INITRD)",
+                     n > 0 ? self : "hull");
+}
+
+static int
+annotation_number (const struct oci_spec *spec, const char *key, unsigned long max, unsigned *out, hull_err *err)
+{
+  const char *v = oci_annotation (spec, key);
+  char *end;
+  if (v == NULL)
+    return 0;
+  errno = 0;
+  unsigned long n = strtoul (v, &end, 10);
+  if (errno || *end || end == v || n == 0 || n > max)
+    return hull_error (err, EINVAL, "annotation %s: `%s` is not a number in 1..%lu", key, v, max);
+  *out = (unsigned) n;
+  return 0;
+}
+
+int
+microvm_vm_size (const struct oci_spec *spec, unsigned *cpus, unsigned *memory_mib, hull_err *err)
+{
+  const struct oci_resources *r = spec->linux_ ? spec->linux_->resources : NULL;
+
+  *cpus = 1;
+  *memory_mib = 256;
+  if (r && r->cpu && r->cpu->quota.set && r->cpu->quota.v > 0 && r->cpu->period.set && r->cpu->period.v > 0)
+    {
+      uint64_t n = ((uint64_t) r->cpu->quota.v + r->cpu->period.v - 1) / r->cpu->period.v;
+      *cpus = n > 64 ? 64 : (unsigned) n;
+    }
+  if (r && r->memory && r->memory->limit.set && r->memory->limit.v > 0)
+    {
+      /* The VMM's own memory counts against the container's limit too. */
+      uint64_t mib = (uint64_t) r->memory->limit.v / (1024 * 1024);
+      mib = mib > 64 ? mib - 32 : 32;
+      *memory_mib = mib < 128 ? 128 : mib > (1u << 20) ? 1u << 20 : (unsigned) mib;
+    }
+  if (annotation_number (spec, MICROVM_ANNOTATION_CPUS, 64, cpus, err) < 0
+      || annotation_number (spec, MICROVM_ANNOTATION_MEMORY, 1u << 20, memory_mib, err) < 0)
+    return -1;
+  if (*memory_mib < 64)
+    return hull_error (err, EINVAL, "annotation " MICROVM_ANNOTATION_MEMORY ": at least 64 MiB are needed");
+  return 0;
+}
+
+void
+microvm_stop_vmm (pid_t pid, int grace_ms)
+{
+  if (pid <= 0)
+    return;
+  for (int waited = 0; waited < grace_ms; waited += 20)
+    {
+      if (waitpid (pid, NULL, WNOHANG) == pid)
+        return;
+      struct timespec ts = { 0, 20 * 1000000L };
+      nanosleep (&ts, NULL);
+    }
+  kill (pid, SIGKILL);
+  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+    ;
+}
