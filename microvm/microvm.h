@@ -92,8 +92,8 @@ int microvm_qemu_spawn (const struct microvm_qemu_config *c, pid_t *pid, hull_er
 
 /* $HULL_GUEST_KERNEL, else the newest bzImage `make guest-kernel` cached. */
 int microvm_find_kernel (char **out, hull_err *err);
-/* $HULL_GUEST_INITRD, else initramfs.cpio.gz beside the running binary
-   (build/microvm/, or PREFIX/lib/hull/). */
+/* $HULL_GUEST_INITRD, else the installed one (PREFIX/lib/hull/), else the
+   one in the build tree hull was built in. */
 int microvm_find_initrd (char **out, hull_err *err);
 /* vCPUs and MiB: the annotations, else the OCI cpu quota and memory
    limit, else 1 and 256. */

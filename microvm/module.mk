@@ -7,7 +7,9 @@
 # microvm/guest/proto.c is compiled twice: into libhull for the host, and
 # into the static guest init.
 
-MICROVM_HOST_SRCS := $(filter-out microvm/run_main.c,$(wildcard microvm/*.c))
+MICROVM_HOST_SRCS := $(filter-out microvm/run_main.c microvm/backend_microvm.c,$(wildcard microvm/*.c))
+# The isolation backend plugs into the runtime's lifecycle (runtime/backend.h).
+MICROVM_HOST_SRCS += $(if $(wildcard runtime/backend.h runtime/state_dir.h),microvm/backend_microvm.c)
 HULL_SRCS += $(MICROVM_HOST_SRCS) microvm/guest/proto.c
 
 GUEST_INIT_SRCS := microvm/guest/init.c microvm/guest/rootfs.c microvm/guest/spawn.c microvm/guest/agent.c \
@@ -31,6 +33,17 @@ $(BUILD)/microvm/initramfs.cpio.gz: $(BUILD)/microvm/hull-init $(BUILD)/microvm/
 $(BUILD)/microvm/hull-microvm-run: microvm/run_main.c $(BUILD)/libhull.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libhull.a $(LIBS)
+
+# Where the runtime finds the initramfs: installed, or in this build tree
+# (hull re-executes itself from a sealed memfd, so /proc/self/exe cannot say).
+MICROVM_DIRS := -DHULL_INITRD_INSTALLED=\"$(PREFIX)/lib/hull/initramfs.cpio.gz\" \
+                -DHULL_INITRD_BUILT=\"$(abspath $(BUILD))/microvm/initramfs.cpio.gz\"
+$(BUILD)/obj/microvm/vm_setup.o $(BUILD)/asan/microvm/vm_setup.o: CPPFLAGS += $(MICROVM_DIRS)
+
+.PHONY: install-microvm
+install-microvm: $(BUILD)/microvm/initramfs.cpio.gz
+	install -D -m 0644 $< $(DESTDIR)$(PREFIX)/lib/hull/initramfs.cpio.gz
+INSTALL_EXTRA += install-microvm
 
 .PHONY: microvm
 microvm: $(BUILD)/microvm/initramfs.cpio.gz $(BUILD)/microvm/hull-microvm-run

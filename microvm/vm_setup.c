@@ -18,6 +18,12 @@
 #include "runtime/util.h"
 
 #define GUEST_KERNEL_CACHE "/var/cache/hull/guest-kernel"
+#ifndef HULL_INITRD_INSTALLED
+#define HULL_INITRD_INSTALLED "/usr/local/lib/hull/initramfs.cpio.gz"
+#endif
+#ifndef HULL_INITRD_BUILT
+#define HULL_INITRD_BUILT "build/microvm/initramfs.cpio.gz"
+#endif
 
 int
 microvm_find_kernel (char **out, hull_err *err)
@@ -73,27 +79,28 @@ microvm_find_initrd (char **out, hull_err *err)
       *out = xstrdup (env);
       return 0;
     }
+  const char *fixed[] = { HULL_INITRD_INSTALLED, HULL_INITRD_BUILT };
+  for (size_t i = 0; i < ARRAY_SIZE (fixed); i++)
+    if (access (fixed[i], R_OK) == 0)
+      {
+        *out = xstrdup (fixed[i]);
+        return 0;
+      }
+  /* A tool run straight from build/microvm/. */
   n = readlink ("/proc/self/exe", self, sizeof self - 1);
   if (n > 0)
     {
       self[n] = 0;
-      char *dir = dirname (self);
-      /* build/hull -> build/microvm/; build/microvm/<tool> -> itself;
-         PREFIX/bin/hull -> PREFIX/lib/hull/. */
-      const char *candidates[] = { "%s/microvm/initramfs.cpio.gz", "%s/initramfs.cpio.gz", "%s/../lib/hull/initramfs.cpio.gz" };
-      for (size_t i = 0; i < ARRAY_SIZE (candidates); i++)
+      char *p = xasprintf ("%s/initramfs.cpio.gz", dirname (self));
+      if (access (p, R_OK) == 0)
         {
-          char *p = xasprintf (candidates[i], dir);
-          if (access (p, R_OK) == 0)
-            {
-              *out = p;
-              return 0;
-            }
-          free (p);
+          *out = p;
+          return 0;
         }
+      free (p);
     }
-  return hull_error (err, ENOENT, "no guest initramfs beside `%s` (build it with `make microvm`, or set HULL_GUEST_INITRD)",
-                     n > 0 ? self : "hull");
+  return hull_error (err, ENOENT, "no guest initramfs at " HULL_INITRD_INSTALLED " or " HULL_INITRD_BUILT
+                     " (build it with `make microvm`, or set HULL_GUEST_INITRD)");
 }
 
 static int

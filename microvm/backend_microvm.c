@@ -1,0 +1,354 @@
+/* The "microvm" isolation level with QEMU as the VMM.
+ *
+ * The container's init pid is a small host process, the VM monitor, forked
+ * by create.  It is placed in the container's cgroup before it starts QEMU
+ * (so QEMU is accounted there too), boots the guest, and create returns
+ * once the guest has mounted the rootfs and waits (READY).  The monitor then
+ * blocks on exec.fifo like a container's init; `start` releases it, the
+ * guest runs process.args, and the monitor relays stdio (its own, inherited
+ * from create as runc's init does), forwards every catchable signal it gets
+ * (`kill`) to the guest process, and finally dies the way the guest process
+ * did: exit(n), or killed by the same signal.  SIGKILL ends the monitor and
+ * QEMU with it (PR_SET_PDEATHSIG).  The rootfs image and the guest console
+ * log live in the state directory and go away with it.
+ *
+ * Not yet: the VMM jailed in the container's namespaces, terminal: true,
+ * exec, networking. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "microvm/microvm.h"
+#include "microvm/microvm_backend.h"
+#include "runtime/util.h"
+
+#define IMAGE_FILE "microvm-rootfs.ext4"
+#define CONSOLE_FILE "microvm-console.log"
+#define BOOT_TIMEOUT_MS (300 * 1000)
+
+static const int forwarded_signals[] = { SIGHUP,  SIGINT,  SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE, SIGALRM,
+                                         SIGTERM, SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU, SIGWINCH, SIGURG };
+
+struct monitor
+{
+  const struct ns_spawn_opts *opts;
+  struct hull_process cfg;
+  struct microvm_qemu_config qc;
+  char *kernel, *initrd, *image, *console;
+  int go_fd;      /* parent says: placed in the cgroup, hooks ran */
+  int report_fd;  /* we say: READY, or why not */
+};
+
+static void __attribute__ ((noreturn))
+die_like (int status)
+{
+  if (WIFSIGNALED (status))
+    {
+      int sig = WTERMSIG (status);
+      struct rlimit none = { 0, 0 };
+      sigset_t all;
+      setrlimit (RLIMIT_CORE, &none);
+      signal (sig, SIG_DFL);
+      sigfillset (&all);
+      sigprocmask (SIG_UNBLOCK, &all, NULL);
+      raise (sig);
+      _exit (128 + sig);
+    }
+  _exit (WIFEXITED (status) ? WEXITSTATUS (status) : 255);
+}
+
+static void
+report (int fd, const char *msg)
+{
+  if (write_all (fd, msg, strlen (msg)) < 0)
+    { /* the parent is gone; it reaps us or we die with QEMU */ }
+}
+
+/* Opens exec.fifo for writing once `start` opened it for reading, meanwhile
+   honouring signals: before start a signal ends the container as it would
+   a blocked runc init.  Returns 0, or the signal number. */
+static int
+wait_for_start (const char *fifo_path, int sfd)
+{
+  for (;;)
+    {
+      int fd = open (fifo_path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+      if (fd >= 0)
+        {
+          char one = 0;
+          int ret = write (fd, &one, 1) == 1 ? 0 : -1;
+          close (fd);
+          if (ret == 0)
+            return 0;
+        }
+      else if (errno != ENXIO && errno != EINTR)
+        return SIGKILL;   /* the fifo is gone: we are being deleted */
+      struct pollfd pfd = { sfd, POLLIN, 0 };
+      if (poll (&pfd, 1, 50) > 0)
+        {
+          struct signalfd_siginfo si;
+          if (read (sfd, &si, sizeof si) == sizeof si && si.ssi_signo != SIGCHLD && si.ssi_signo != SIGWINCH
+              && si.ssi_signo != SIGURG && si.ssi_signo != SIGCONT)
+            return (int) si.ssi_signo;
+        }
+    }
+}
+
+static void __attribute__ ((noreturn))
+monitor_main (struct monitor *m)
+{
+  hull_err err = NULL;
+  struct microvm_ctl ctl;
+  int sv[2];
+  pid_t vmm = 0;
+  char go;
+  sigset_t mask;
+
+  /* Nothing of create's may stay open here: above all not the state
+     directory's fd, whose flock would block every later command. */
+  int lo = m->go_fd < m->report_fd ? m->go_fd : m->report_fd;
+  int hi = m->go_fd < m->report_fd ? m->report_fd : m->go_fd;
+  if (lo > 3)
+    close_range (3, lo - 1, 0);
+  if (hi > lo + 1)
+    close_range (lo + 1, hi - 1, 0);
+  close_range (hi + 1, ~0u, 0);
+
+  sigemptyset (&mask);
+  for (size_t i = 0; i < ARRAY_SIZE (forwarded_signals); i++)
+    sigaddset (&mask, forwarded_signals[i]);
+  sigprocmask (SIG_BLOCK, &mask, NULL);
+  int sfd = signalfd (-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+
+  if (read (m->go_fd, &go, 1) != 1)
+    _exit (1);   /* create gave up on us */
+  close (m->go_fd);
+
+  if (sfd < 0 || socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+    {
+      report (m->report_fd, "monitor setup failed");
+      _exit (1);
+    }
+  int log_fd = open (m->console, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  m->qc.control_fd = sv[1];
+  m->qc.console_fd = log_fd;
+  if (microvm_qemu_spawn (&m->qc, &vmm, &err) < 0)
+    {
+      report (m->report_fd, err->msg);
+      _exit (1);
+    }
+  close (sv[1]);
+  if (log_fd >= 0)
+    close (log_fd);
+  microvm_ctl_init (&ctl, sv[0], vmm);
+  if (microvm_ctl_boot (&ctl, &m->cfg, BOOT_TIMEOUT_MS, &err) < 0)
+    {
+      report (m->report_fd, err->msg);
+      kill (vmm, SIGKILL);
+      _exit (1);
+    }
+  report (m->report_fd, "READY");
+  close (m->report_fd);
+
+  int sig = wait_for_start (m->opts->exec_fifo, sfd);
+  if (sig != 0)
+    {
+      kill (vmm, SIGKILL);
+      microvm_stop_vmm (vmm, 0);
+      die_like (sig);   /* a wait status of "killed by sig" */
+    }
+  const struct ns_callbacks *cb = m->opts->cb;
+  if (cb && cb->in_container_before_exec && cb->in_container_before_exec (cb->ctx, getpid (), &err) < 0)
+    {
+      fprintf (stderr, "hull: %s\n", err->msg);
+      kill (vmm, SIGKILL);
+      _exit (1);
+    }
+
+  int status = 0;
+  struct microvm_relay relay = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, sfd };
+  signal (SIGPIPE, SIG_IGN);
+  if (microvm_ctl_run (&ctl, &relay, &status, &err) < 0)
+    {
+      fprintf (stderr, "hull: microvm: %s\n", err->msg);
+      status = 255 << 8;
+      if (! ctl.vmm_exited)
+        kill (vmm, SIGKILL);
+    }
+  else if (ctl.guest_error)
+    fprintf (stderr, "hull: microvm: %s\n", ctl.guest_error);
+  if (! ctl.vmm_exited)
+    microvm_stop_vmm (vmm, 5000);
+  die_like (status);
+}
+
+static void
+monitor_release (struct monitor *m, struct microvm_inject *inject, size_t n_inject)
+{
+  microvm_guest_config_release (&m->cfg, inject, n_inject);
+  free (m->kernel);
+  free (m->initrd);
+  free (m->image);
+  free (m->console);
+}
+
+static int
+prepare (struct hull_container *c, const struct ns_spawn_opts *opts, struct monitor *m, hull_err *err)
+{
+  const struct oci_spec *spec = opts->spec;
+  struct microvm_inject *inject = NULL;
+  size_t n_inject = 0;
+  unsigned cpus, mem;
+  const char *cache = getenv ("HULL_IMAGE_CACHE");
+
+  if (spec->process == NULL)
+    return hull_error (err, EINVAL, "config.json: process is required");
+  if (spec->process->terminal)
+    return hull_error (err, ENOTSUP, "terminal: true is not supported in microVM isolation yet");
+  if (microvm_vm_size (spec, &cpus, &mem, err) < 0 || microvm_find_kernel (&m->kernel, err) < 0
+      || microvm_find_initrd (&m->initrd, err) < 0)
+    return -1;
+  if (microvm_guest_config (spec, opts->bundle, &m->cfg, &inject, &n_inject, err) < 0)
+    return -1;
+  m->image = hull_state_path (c->sd, IMAGE_FILE);
+  m->console = hull_state_path (c->sd, CONSOLE_FILE);
+  struct microvm_image_opts io = {
+    .rootfs = opts->rootfs, .cache_dir = cache && *cache ? cache : "/var/cache/hull/images", .output = m->image,
+    .inject = inject, .n_inject = n_inject,
+  };
+  int ret = microvm_image_prepare (&io, err);
+  for (size_t i = 0; i < n_inject; i++)
+    {
+      free ((char *) inject[i].source);
+      free ((char *) inject[i].destination);
+    }
+  free (inject);
+  if (ret < 0)
+    return -1;
+  m->qc = (struct microvm_qemu_config) {
+    .qemu = getenv ("HULL_QEMU"), .kernel = m->kernel, .initrd = m->initrd, .disk = m->image, .cpus = cpus,
+    .memory_mib = mem, .kvm = microvm_host_has_hw_kvm (), .control_fd = -1, .console_fd = -1,
+  };
+  return 0;
+}
+
+static int
+microvm_create (struct hull_container *c, struct ns_spawn_opts *opts, pid_t *pid_out, hull_err *err)
+{
+  struct monitor m = { .opts = opts };
+  int go[2] = { -1, -1 }, rep[2] = { -1, -1 };
+  pid_t pid = -1;
+  int ret = -1;
+
+  if (prepare (c, opts, &m, err) < 0)
+    goto out;
+  if (pipe2 (go, O_CLOEXEC) < 0 || pipe2 (rep, O_CLOEXEC) < 0)
+    {
+      hull_error (err, errno, "pipe");
+      goto out;
+    }
+  pid = fork ();
+  if (pid < 0)
+    {
+      hull_error (err, errno, "fork the VM monitor");
+      goto out;
+    }
+  if (pid == 0)
+    {
+      close (go[1]);
+      close (rep[0]);
+      m.go_fd = go[0];
+      m.report_fd = rep[1];
+      prctl (PR_SET_NAME, "hull-microvm");
+      monitor_main (&m);
+    }
+  close (go[0]);
+  close (rep[1]);
+  go[0] = rep[1] = -1;
+
+  const struct ns_callbacks *cb = opts->cb;
+  if (cb && cb->on_clone && cb->on_clone (cb->ctx, pid, err) < 0)
+    goto out;
+  if (cb && cb->on_runtime_ready && cb->on_runtime_ready (cb->ctx, pid, err) < 0)
+    goto out;
+  if (write (go[1], "g", 1) != 1)
+    {
+      hull_error (err, errno, "release the VM monitor");
+      goto out;
+    }
+  char buf[HULL_PROTO_MAX_TEXT + 64];
+  ssize_t n = read_all (rep[0], buf, sizeof buf - 1);
+  buf[n > 0 ? n : 0] = 0;
+  if (n <= 0 || strcmp (buf, "READY") != 0)
+    {
+      hull_error (err, 0, "microvm: %s", n > 0 ? buf : "the VM monitor died while booting");
+      goto out;
+    }
+  *pid_out = pid;
+  pid = -1;
+  ret = 0;
+out:
+  if (pid > 0)
+    {
+      kill (pid, SIGKILL);
+      waitpid (pid, NULL, 0);
+    }
+  for (int i = 0; i < 2; i++)
+    {
+      if (go[i] >= 0)
+        close (go[i]);
+      if (rep[i] >= 0)
+        close (rep[i]);
+    }
+  if (ret < 0 && m.image)
+    unlink (m.image);
+  monitor_release (&m, NULL, 0);
+  return ret;
+}
+
+static int
+microvm_start (struct hull_container *c, hull_err *err)
+{
+  cleanup_free char *fifo = hull_state_path (c->sd, HULL_EXEC_FIFO);
+  return ns_start (fifo, c->st.pid, err);
+}
+
+static int
+microvm_kill (struct hull_container *c, int sig, bool all, hull_err *err)
+{
+  if (all && c->cgroup != NULL)
+    return cgroup_kill_all (c->cgroup, sig, err);
+  if (kill (c->st.pid, sig) < 0)
+    {
+      if (errno == ESRCH)
+        return hull_error (err, 0, "container %s: no such process", c->st.id);
+      return hull_error (err, errno, "kill container %s", c->st.id);
+    }
+  return 0;
+}
+
+static int
+microvm_delete (struct hull_container *c, hull_err *err)
+{
+  /* The image and console log are in the state directory, which the
+     lifecycle removes next. */
+  return 0;
+}
+
+const struct hull_backend hull_backend_microvm = {
+  .name = HULL_ISOLATION_MICROVM,
+  .create = microvm_create,
+  .start = microvm_start,
+  .kill = microvm_kill,
+  .delete = microvm_delete,
+};
