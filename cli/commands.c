@@ -1,0 +1,27 @@
+/* The command table: a new command is a cli/cmd_<name>.c file defining
+   cli_<name>() and one line here. */
+#include "cli/cli.h"
+
+#define CLI_DECLARE(name) int cli_##name (const struct hull_context *ctx, int argc, char **argv)
+CLI_DECLARE (create);
+CLI_DECLARE (start);
+CLI_DECLARE (run);
+CLI_DECLARE (state);
+CLI_DECLARE (list);
+CLI_DECLARE (kill);
+CLI_DECLARE (delete);
+CLI_DECLARE (spec);
+CLI_DECLARE (features);
+
+const struct cli_command cli_commands[] = {
+  { "create", "create a container (its process waits for start)", cli_create, true },
+  { "start", "start the process of a created container", cli_start, false },
+  { "run", "create and start a container", cli_run, true },
+  { "state", "print the state of a container", cli_state, false },
+  { "list", "list containers", cli_list, false },
+  { "kill", "send a signal to a container", cli_kill, false },
+  { "delete", "delete a container", cli_delete, false },
+  { "spec", "write a default config.json", cli_spec, false },
+  { "features", "print the OCI features document", cli_features, false },
+  { NULL, NULL, NULL, false },
+};
