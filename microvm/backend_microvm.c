@@ -12,20 +12,25 @@
  * QEMU with it (PR_SET_PDEATHSIG).  The rootfs image and the guest console
  * log live in the state directory and go away with it.
  *
- * Not yet: the VMM jailed in the container's namespaces, terminal: true,
- * exec, networking. */
+ * With terminal: true the guest process gets a pty in the guest; a host pty
+ * stands for it, its master sent to --console-socket.
+ *
+ * Not yet: the VMM jailed in the container's namespaces, exec, networking. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pty.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "microvm/microvm.h"
@@ -104,6 +109,86 @@ wait_for_start (const char *fifo_path, int sfd)
     }
 }
 
+static void
+close_all_but (int *keep, size_t n)
+{
+  unsigned next = 3;
+  for (;;)
+    {
+      /* The smallest kept fd at or above next. */
+      int low = -1;
+      for (size_t i = 0; i < n; i++)
+        if (keep[i] >= (int) next && (low < 0 || keep[i] < low))
+          low = keep[i];
+      if (low < 0)
+        {
+          close_range (next, ~0u, 0);
+          return;
+        }
+      if ((unsigned) low > next)
+        close_range (next, (unsigned) low - 1, 0);
+      next = (unsigned) low + 1;
+    }
+}
+
+static int
+send_fd (int sock, int fd)
+{
+  char data = 0;
+  struct iovec iov = { &data, 1 };
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr align;
+  } u;
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+  struct cmsghdr *cm = CMSG_FIRSTHDR (&msg);
+  cm->cmsg_level = SOL_SOCKET;
+  cm->cmsg_type = SCM_RIGHTS;
+  cm->cmsg_len = CMSG_LEN (sizeof (int));
+  memcpy (CMSG_DATA (cm), &fd, sizeof fd);
+  ssize_t r;
+  do
+    r = sendmsg (sock, &msg, MSG_NOSIGNAL);
+  while (r < 0 && errno == EINTR);
+  return r < 0 ? -1 : 0;
+}
+
+/* terminal: true.  The guest runs the process on a pty of its own; here a
+   host pty stands for it: its master goes to --console-socket, its slave
+   (raw, since the guest's pty does the line discipline) is relayed, and as
+   our controlling terminal it tells us of resizes (SIGWINCH). */
+static int
+host_terminal (struct monitor *m, int *slave_out, char *why, size_t why_len)
+{
+  int master, slave;
+  struct winsize ws = { .ws_row = m->cfg.console_size.rows, .ws_col = m->cfg.console_size.cols };
+  struct termios t;
+
+  if (openpty (&master, &slave, NULL, NULL, ws.ws_row || ws.ws_col ? &ws : NULL) < 0)
+    return snprintf (why, why_len, "openpty: %s", strerror (errno)), -1;
+  if (tcgetattr (slave, &t) == 0)
+    {
+      cfmakeraw (&t);
+      tcsetattr (slave, TCSANOW, &t);
+    }
+  if (m->opts->console_socket_fd < 0 || send_fd (m->opts->console_socket_fd, master) < 0)
+    {
+      snprintf (why, why_len, "send the terminal to the console socket: %s",
+                m->opts->console_socket_fd < 0 ? "no console socket" : strerror (errno));
+      close (master);
+      close (slave);
+      return -1;
+    }
+  close (master);
+  close (m->opts->console_socket_fd);
+  setsid ();
+  ioctl (slave, TIOCSCTTY, 0);
+  fcntl (slave, F_SETFD, FD_CLOEXEC);
+  *slave_out = slave;
+  return 0;
+}
+
 static void __attribute__ ((noreturn))
 monitor_main (struct monitor *m)
 {
@@ -116,13 +201,8 @@ monitor_main (struct monitor *m)
 
   /* Nothing of create's may stay open here: above all not the state
      directory's fd, whose flock would block every later command. */
-  int lo = m->go_fd < m->report_fd ? m->go_fd : m->report_fd;
-  int hi = m->go_fd < m->report_fd ? m->report_fd : m->go_fd;
-  if (lo > 3)
-    close_range (3, lo - 1, 0);
-  if (hi > lo + 1)
-    close_range (lo + 1, hi - 1, 0);
-  close_range (hi + 1, ~0u, 0);
+  int keep[] = { m->go_fd, m->report_fd, m->opts->console_socket_fd };
+  close_all_but (keep, ARRAY_SIZE (keep));
 
   sigemptyset (&mask);
   for (size_t i = 0; i < ARRAY_SIZE (forwarded_signals); i++)
@@ -157,6 +237,17 @@ monitor_main (struct monitor *m)
       kill (vmm, SIGKILL);
       _exit (1);
     }
+  int tty = -1;
+  if (m->cfg.terminal)
+    {
+      char why[512];
+      if (host_terminal (m, &tty, why, sizeof why) < 0)
+        {
+          report (m->report_fd, why);
+          kill (vmm, SIGKILL);
+          _exit (1);
+        }
+    }
   report (m->report_fd, "READY");
   close (m->report_fd);
 
@@ -176,7 +267,9 @@ monitor_main (struct monitor *m)
     }
 
   int status = 0;
-  struct microvm_relay relay = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, sfd };
+  struct microvm_relay relay = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, sfd, -1 };
+  if (tty >= 0)
+    relay = (struct microvm_relay) { tty, tty, tty, sfd, tty };
   signal (SIGPIPE, SIG_IGN);
   if (microvm_ctl_run (&ctl, &relay, &status, &err) < 0)
     {
@@ -213,8 +306,6 @@ prepare (struct hull_container *c, const struct ns_spawn_opts *opts, struct moni
 
   if (spec->process == NULL)
     return hull_error (err, EINVAL, "config.json: process is required");
-  if (spec->process->terminal)
-    return hull_error (err, ENOTSUP, "terminal: true is not supported in microVM isolation yet");
   if (microvm_vm_size (spec, &cpus, &mem, err) < 0 || microvm_find_kernel (&m->kernel, err) < 0
       || microvm_find_initrd (&m->initrd, err) < 0)
     return -1;

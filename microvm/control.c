@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -265,6 +266,18 @@ microvm_ctl_run (struct microvm_ctl *c, const struct microvm_relay *r, int *wait
           while (read (r->signal_fd, &si, sizeof si) == sizeof si)
             {
               uint8_t sig[4];
+              struct winsize ws;
+              if (si.ssi_signo == SIGWINCH && r->winsize_fd >= 0)
+                {
+                  if (ioctl (r->winsize_fd, TIOCGWINSZ, &ws) == 0)
+                    {
+                      struct hull_winsize w = { ws.ws_row, ws.ws_col };
+                      hull_winsize_encode (sig, &w);
+                      if (microvm_ctl_send (c, HULL_MSG_WINSIZE, 0, sig, 4, err) < 0)
+                        return -1;
+                    }
+                  continue;
+                }
               hull_u32_encode (sig, si.ssi_signo);
               if (microvm_ctl_send (c, HULL_MSG_SIGNAL, 0, sig, 4, err) < 0)
                 return -1;

@@ -138,6 +138,7 @@ struct microvm_relay
   int stdin_fd;              /* -1: no input (an EOF is sent at once) */
   int stdout_fd, stderr_fd;
   int signal_fd;             /* a signalfd whose signals are forwarded, or -1 */
+  int winsize_fd;            /* a terminal: SIGWINCH sends its size as WINSIZE; -1: none */
 };
 int microvm_ctl_run (struct microvm_ctl *c, const struct microvm_relay *r, int *wait_status, hull_err *err);
 

@@ -192,7 +192,7 @@ run (const struct opts *o, char *workdir, int *status, hull_err *err)
       show_console_tail (log);
       goto out_ctl;
     }
-  struct microvm_relay relay = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, sfd };
+  struct microvm_relay relay = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, sfd, -1 };
   if (microvm_ctl_run (&ctl, &relay, status, err) < 0)
     {
       show_console_tail (log);

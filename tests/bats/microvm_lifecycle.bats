@@ -102,3 +102,16 @@ teardown_file() {
     [[ "$stderr" == *"io.hull.vm.cpus: \`lots\` is not a number"* ]] || fail "stderr: $stderr"
     assert_no_leftovers "$id"
 }
+
+@test "microvm lifecycle: terminal: true gives the process a pty of the configured size" {
+    update_config '.process.terminal = true | .process.consoleSize = {"height": 30, "width": 100}
+                   | .process.args = ["sh", "-c", "tty; stty size; [ -t 1 ] && echo stdout-is-tty; exit 6"]'
+    local id
+    id=$(test_id)
+    run hull run -b "$BUNDLE" "$id" </dev/null
+    assert_equal "$status" 6
+    assert_output --partial "/dev/pts/0"
+    assert_output --partial "30 100"
+    assert_output --partial "stdout-is-tty"
+    assert_no_leftovers "$id"
+}
