@@ -116,10 +116,40 @@ validate_spec (const struct ns_spawn_opts *opts, struct ns_init *in, hull_err *e
   return 0;
 }
 
+/* The runtime's own fds (state dir locks above all: a copy held by the
+   init keeps a flock alive) must not reach the child.  Only stdio, the
+   preserved fds, the console socket and the sync socket stay. */
+static void
+close_inherited_fds (const struct ns_init *in)
+{
+  int keep[3] = { in->sync_fd, in->opts->console_socket_fd, -1 };
+  unsigned first_free = 3 + (in->opts->preserve_fds > 0 ? (unsigned) in->opts->preserve_fds : 0);
+  unsigned from = first_free;
+
+  /* Sort the two fds that may lie above the preserved ones. */
+  if (keep[1] >= 0 && (keep[0] < 0 || keep[1] < keep[0]))
+    {
+      keep[2] = keep[0];
+      keep[0] = keep[1];
+      keep[1] = keep[2];
+    }
+  for (int i = 0; i < 2; i++)
+    {
+      if (keep[i] < 0 || (unsigned) keep[i] < from)
+        continue;
+      if ((unsigned) keep[i] > from)
+        syscall (SYS_close_range, from, (unsigned) keep[i] - 1, 0);
+      from = (unsigned) keep[i] + 1;
+    }
+  syscall (SYS_close_range, from, ~0U, 0);
+}
+
 static _Noreturn void
 child_main (struct ns_init *in)
 {
   hull_err err = NULL;
+
+  close_inherited_fds (in);
   if (ns_init_run (in, &err) < 0)
     {
       if (in->sync_fd >= 0)
