@@ -130,8 +130,6 @@ before_pivot (struct ns_init *in, hull_err *err)
 
   if (rootfs_prepare (in, err) < 0 || mounts_apply (in, err) < 0 || devices_create (in, err) < 0)
     return -1;
-  if (terminal_setup (in, err) < 0)
-    return -1;
 
   /* createRuntime / prestart run in the parent now. */
   if (sync_send (in->sync_fd, SYNC_RUNTIME_READY, NULL, 0, err) < 0
@@ -148,6 +146,12 @@ after_pivot (struct ns_init *in, hull_err *err)
 {
   const struct oci_process *p = in->process;
 
+  /* A session of its own, as runc gives every container; the pty (if any)
+     becomes its controlling terminal. */
+  if (setsid () < 0)
+    return hull_error (err, errno, "setsid");
+  if (terminal_setup (in, err) < 0)
+    return -1;
   if (sysctl_apply (in, err) < 0 || paths_mask_and_readonly (in, err) < 0 || rootfs_finalize (in, err) < 0)
     return -1;
   if (in->has_utsns && process_set_hostname (in, err) < 0)

@@ -87,6 +87,9 @@ struct ns_exec_opts
   int console_socket_fd;
   int preserve_fds;
   const char *cgroup_procs_path;   /* NULL: inherit */
+  /* For the state sent to a seccomp listenerPath (NULL: ""). */
+  const char *id;
+  const char *bundle;
 };
 int ns_exec (const struct ns_exec_opts *opts, pid_t *pid, hull_err *err);
 

@@ -33,6 +33,9 @@ void sync_send_error (int fd, const hull_err e);
    message.  EOF is an error "init exited unexpectedly".  `buf` may be NULL. */
 int sync_recv (int fd, enum sync_type *type, void *buf, size_t bufsz, size_t *len, hull_err *err);
 /* Receives one message and checks its type. */
+/* 0 on EOF (the peer's close-on-exec socket went away in execve), -1 with
+   the peer's error otherwise. */
+int sync_wait_exec (int fd, hull_err *err);
 int sync_expect (int fd, enum sync_type want, void *buf, size_t bufsz, size_t *len, hull_err *err);
 
 /* ---- mount_options.c: pure parsing of mounts[].options ---- */
@@ -158,6 +161,7 @@ int process_apply_before_user (struct ns_init *in, hull_err *err);
 int process_set_hostname (struct ns_init *in, hull_err *err);
 int process_chdir (const char *cwd, hull_err *err);
 int process_close_fds (int preserve_fds, hull_err *err);
+int process_close_fds_except (int preserve_fds, int keep, hull_err *err);
 int rlimit_from_name (const char *name);
 
 /* sysctl.c */
@@ -175,5 +179,8 @@ int user_apply (const struct oci_user *user, bool keep_caps, hull_err *err);
 
 /* terminal.c */
 int terminal_setup (struct ns_init *in, hull_err *err);
+/* After setsid(): pty from /dev/ptmx, master sent over console_sock, slave
+   as controlling terminal and stdio; /dev/console bound when rootfd >= 0. */
+int terminal_open (const struct oci_process *p, int console_sock, int rootfd, hull_err *err);
 
 #endif

@@ -200,3 +200,24 @@ process_close_fds (int preserve_fds, hull_err *err)
     return hull_error (err, errno, "close_range");
   return 0;
 }
+
+/* The same, keeping `keep` (a close-on-exec fd) open until execve. */
+int
+process_close_fds_except (int preserve_fds, int keep, hull_err *err)
+{
+  unsigned first = 3 + (preserve_fds > 0 ? (unsigned) preserve_fds : 0);
+
+  if (keep < (int) first)
+    return process_close_fds (preserve_fds, err);
+  for (int fd = 3; fd < (int) first; fd++)
+    {
+      int fl = fcntl (fd, F_GETFD);
+      if (fl >= 0 && (fl & FD_CLOEXEC))
+        fcntl (fd, F_SETFD, fl & ~FD_CLOEXEC);
+    }
+  if ((unsigned) keep > first && syscall (SYS_close_range, first, (unsigned) keep - 1, 0) < 0)
+    return hull_error (err, errno, "close_range");
+  if (syscall (SYS_close_range, (unsigned) keep + 1, ~0U, 0) < 0)
+    return hull_error (err, errno, "close_range");
+  return 0;
+}

@@ -112,3 +112,21 @@ sync_expect (int fd, enum sync_type want, void *out, size_t outsz, size_t *outle
     return hull_error (err, 0, "sync socket: unexpected message %u (wanted %u)", (unsigned) got, (unsigned) want);
   return 0;
 }
+
+int
+sync_wait_exec (int fd, hull_err *err)
+{
+  char buf[sizeof (struct sync_hdr) + SYNC_MAX_PAYLOAD + 1];
+  ssize_t r;
+
+  do
+    r = recv (fd, buf, sizeof buf - 1, MSG_PEEK);
+  while (r < 0 && errno == EINTR);
+  if (r == 0)
+    return 0;
+  if (r < 0)
+    return hull_error (err, errno, "sync socket: receive");
+  if (sync_recv (fd, NULL, NULL, 0, NULL, err) < 0)
+    return -1;
+  return hull_error (err, 0, "sync socket: unexpected message");
+}
