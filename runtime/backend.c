@@ -2,9 +2,11 @@
 
 #include <string.h>
 
-/* The microVM backend registers here when it is built in (microvm/). */
+#include "microvm/microvm_backend.h"
+
 static const struct hull_backend *const backends[] = {
   &hull_backend_container,
+  &hull_backend_microvm,
 };
 
 int
