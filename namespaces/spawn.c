@@ -275,6 +275,32 @@ spawn_via_intermediate (struct ns_init *in, struct ns_plan *plan, int parent_fd,
   return 0;
 }
 
+/* The host ids of the container's root, from the maps. */
+static void
+mapped_root (const struct oci_id_mapping *m, size_t n, uint32_t *out)
+{
+  for (size_t i = 0; i < n; i++)
+    if (m[i].container_id == 0 && m[i].size > 0)
+      *out = m[i].host_id;
+}
+
+/* In a new user namespace the init is not the host's root: let it reopen
+   the fifo for writing, as runc does by chowning it to the mapped root. */
+static int
+fifo_for_userns (const struct ns_spawn_opts *opts, const struct ns_init *in, hull_err *err)
+{
+  const struct oci_linux *l = opts->spec->linux_;
+  uint32_t uid = 0, gid = 0;
+
+  if (!in->new_userns || opts->exec_fifo == NULL || l == NULL)
+    return 0;
+  mapped_root (l->uid_mappings, l->uid_mappings_len, &uid);
+  mapped_root (l->gid_mappings, l->gid_mappings_len, &gid);
+  if (chown (opts->exec_fifo, uid, gid) < 0)
+    return hull_error (err, errno, "chown exec fifo `%s`", opts->exec_fifo);
+  return 0;
+}
+
 int
 ns_spawn (const struct ns_spawn_opts *opts, pid_t *pidp, hull_err *err)
 {
@@ -291,6 +317,8 @@ ns_spawn (const struct ns_spawn_opts *opts, pid_t *pidp, hull_err *err)
   ret = plan_namespaces (opts->spec, &plan, &in, err);
   if (ret == 0)
     ret = validate_spec (opts, &in, err);
+  if (ret == 0)
+    ret = fifo_for_userns (opts, &in, err);
   if (ret < 0)
     {
       plan_free (&plan);
