@@ -107,6 +107,8 @@ exec_process (const struct ns_exec_opts *o, int sync_fd, int host_proc, int secc
         return -1;
     }
   umask (p->user.umask.set ? (mode_t) (p->user.umask.v & 0777) : 022);
+  if (process_apply_sched_io (p, err) < 0)
+    return -1;
   if (process_apply_rlimits (p, err) < 0 || process_chdir (p->cwd, err) < 0)
     return -1;
   if (process_find_executable (p, &exe, err) < 0)
@@ -174,7 +176,13 @@ intermediate (const struct ns_exec_opts *o, int pidfd, int rootfd, int flags, in
       if (seccomp_sock < -1)
         goto fail;
     }
+  if (o->process->exec_cpu_affinity != NULL
+      && process_set_cpu_affinity (o->process->exec_cpu_affinity->initial, "initial", &err) < 0)
+    goto fail;
   if (enter_cgroup (o->cgroup_procs_path, &err) < 0)
+    goto fail;
+  if (o->process->exec_cpu_affinity != NULL
+      && process_set_cpu_affinity (o->process->exec_cpu_affinity->final, "final", &err) < 0)
     goto fail;
   if (flags && setns (pidfd, flags) < 0)
     {

@@ -210,8 +210,16 @@ ns_init_run (struct ns_init *in, hull_err *err)
   /* Until execve nobody but root on the host may look into us. */
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
 
-  if (sync_expect (in->sync_fd, SYNC_GO, NULL, 0, NULL, err) < 0)
-    return -1;
+  {
+    const struct oci_exec_cpu_affinity *aff = in->process->exec_cpu_affinity;
+    if (aff != NULL && process_set_cpu_affinity (aff->initial, "initial", err) < 0)
+      return -1;
+    if (sync_expect (in->sync_fd, SYNC_GO, NULL, 0, NULL, err) < 0)
+      return -1;
+    /* In the container's cgroup now. */
+    if (aff != NULL && process_set_cpu_affinity (aff->final, "final", err) < 0)
+      return -1;
+  }
   if (ns_enter_late (in, err) < 0)
     return -1;
   if (open_host_proc (in, err) < 0 || open_fifo (in, err) < 0)

@@ -164,6 +164,18 @@ int process_close_fds (int preserve_fds, hull_err *err);
 int process_close_fds_except (int preserve_fds, int keep, hull_err *err);
 int rlimit_from_name (const char *name);
 
+/* process_attrs.c */
+#include <sched.h>
+int cpu_list_parse (const char *list, cpu_set_t *set, hull_err *err);
+int process_set_cpu_affinity (const char *list, const char *what, hull_err *err);
+int personality_from_name (const char *name);
+int ioprio_from_spec (const struct oci_io_priority *io, int *value, hull_err *err);
+/* Fills a struct sched_attr (48 bytes, SCHED_ATTR_SIZE_VER1). */
+int scheduler_from_spec (const struct oci_scheduler *s, void *out_attr, hull_err *err);
+int process_apply_sched_io (const struct oci_process *p, hull_err *err);
+int process_apply_personality (const struct oci_personality *pers, hull_err *err);
+int process_join_keyring (bool no_new_keyring, hull_err *err);
+
 /* sysctl.c */
 int sysctl_apply (struct ns_init *in, hull_err *err);
 int sysctl_validate (const char *key, bool has_netns, bool has_ipcns, bool has_utsns, hull_err *err);

@@ -89,6 +89,35 @@ plan_namespaces (const struct oci_spec *spec, struct ns_plan *plan, struct ns_in
   return 0;
 }
 
+static int
+validate_process_attrs (const struct oci_spec *spec, hull_err *err)
+{
+  const struct oci_process *p = spec->process;
+  const struct oci_linux *l = spec->linux_;
+  char attr[64];
+  cpu_set_t set;
+  int v;
+
+  if (l != NULL && l->personality != NULL && personality_from_name (l->personality->domain) < 0)
+    return hull_error (err, 0, "linux.personality.domain `%s`: unknown",
+                       l->personality->domain ? l->personality->domain : "");
+  if (p->io_priority != NULL && ioprio_from_spec (p->io_priority, &v, err) < 0)
+    return -1;
+  if (p->scheduler != NULL && scheduler_from_spec (p->scheduler, attr, err) < 0)
+    return -1;
+  if (p->exec_cpu_affinity != NULL)
+    {
+      if (p->exec_cpu_affinity->initial && cpu_list_parse (p->exec_cpu_affinity->initial, &set, err) < 0)
+        return hull_error_wrap (err, "process.execCPUAffinity.initial");
+      if (p->exec_cpu_affinity->final && cpu_list_parse (p->exec_cpu_affinity->final, &set, err) < 0)
+        return hull_error_wrap (err, "process.execCPUAffinity.final");
+    }
+  if (p->oom_score_adj.set && (p->oom_score_adj.v < -1000 || p->oom_score_adj.v > 1000))
+    return hull_error (err, 0, "process.oomScoreAdj: %lld is out of range [-1000, 1000]",
+                       (long long) p->oom_score_adj.v);
+  return 0;
+}
+
 /* Checks done before any process exists, so bad input costs nothing. */
 static int
 validate_spec (const struct ns_spawn_opts *opts, struct ns_init *in, hull_err *err)
@@ -113,7 +142,7 @@ validate_spec (const struct ns_spawn_opts *opts, struct ns_init *in, hull_err *e
                          spec->process->rlimits[i].type ? spec->process->rlimits[i].type : "");
   if (seccomp_validate (spec, err) < 0)
     return -1;
-  return 0;
+  return validate_process_attrs (spec, err);
 }
 
 /* The runtime's own fds (state dir locks above all: a copy held by the
