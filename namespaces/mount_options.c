@@ -72,28 +72,29 @@ struct attr_opt
   const char *name;
   bool clear;
   uint64_t attr;
+  bool atime;   /* one of the MOUNT_ATTR__ATIME modes (RELATIME is 0) */
 };
 
 /* Recursive variants, applied with mount_setattr(AT_RECURSIVE) as runc does. */
 static const struct attr_opt attr_opts[] = {
-  { "rro", false, MOUNT_ATTR_RDONLY },
-  { "rrw", true, MOUNT_ATTR_RDONLY },
-  { "rnosuid", false, MOUNT_ATTR_NOSUID },
-  { "rsuid", true, MOUNT_ATTR_NOSUID },
-  { "rnodev", false, MOUNT_ATTR_NODEV },
-  { "rdev", true, MOUNT_ATTR_NODEV },
-  { "rnoexec", false, MOUNT_ATTR_NOEXEC },
-  { "rexec", true, MOUNT_ATTR_NOEXEC },
-  { "rnodiratime", false, MOUNT_ATTR_NODIRATIME },
-  { "rdiratime", true, MOUNT_ATTR_NODIRATIME },
-  { "rrelatime", false, MOUNT_ATTR_RELATIME },
-  { "rnorelatime", true, MOUNT_ATTR_RELATIME },
-  { "rnoatime", false, MOUNT_ATTR_NOATIME },
-  { "ratime", true, MOUNT_ATTR_NOATIME },
-  { "rstrictatime", false, MOUNT_ATTR_STRICTATIME },
-  { "rnostrictatime", true, MOUNT_ATTR_STRICTATIME },
-  { "rnosymfollow", false, MOUNT_ATTR_NOSYMFOLLOW },
-  { "rsymfollow", true, MOUNT_ATTR_NOSYMFOLLOW },
+  { "rro", false, MOUNT_ATTR_RDONLY, false },
+  { "rrw", true, MOUNT_ATTR_RDONLY, false },
+  { "rnosuid", false, MOUNT_ATTR_NOSUID, false },
+  { "rsuid", true, MOUNT_ATTR_NOSUID, false },
+  { "rnodev", false, MOUNT_ATTR_NODEV, false },
+  { "rdev", true, MOUNT_ATTR_NODEV, false },
+  { "rnoexec", false, MOUNT_ATTR_NOEXEC, false },
+  { "rexec", true, MOUNT_ATTR_NOEXEC, false },
+  { "rnodiratime", false, MOUNT_ATTR_NODIRATIME, false },
+  { "rdiratime", true, MOUNT_ATTR_NODIRATIME, false },
+  { "rrelatime", false, MOUNT_ATTR_RELATIME, true },
+  { "rnorelatime", true, MOUNT_ATTR_RELATIME, true },
+  { "rnoatime", false, MOUNT_ATTR_NOATIME, true },
+  { "ratime", true, MOUNT_ATTR_NOATIME, true },
+  { "rstrictatime", false, MOUNT_ATTR_STRICTATIME, true },
+  { "rnostrictatime", true, MOUNT_ATTR_STRICTATIME, true },
+  { "rnosymfollow", false, MOUNT_ATTR_NOSYMFOLLOW, false },
+  { "rsymfollow", true, MOUNT_ATTR_NOSYMFOLLOW, false },
 };
 
 static void
@@ -158,7 +159,7 @@ mount_opts_parse (const struct oci_strv *options, struct mount_opts *out, hull_e
           {
             uint64_t a = attr_opts[j].attr;
             /* The atime modes are one field: setting one clears the others. */
-            if ((a & MOUNT_ATTR__ATIME) || a == MOUNT_ATTR_NOATIME)
+            if (attr_opts[j].atime)
               {
                 out->attr_clr |= MOUNT_ATTR__ATIME;
                 out->attr_set &= ~MOUNT_ATTR__ATIME;
