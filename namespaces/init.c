@@ -130,6 +130,16 @@ before_pivot (struct ns_init *in, hull_err *err)
 
   if (rootfs_prepare (in, err) < 0 || mounts_apply (in, err) < 0 || devices_create (in, err) < 0)
     return -1;
+  /* A missing cwd is created, as runc does (inside the rootfs).  When that
+     is impossible chdir() reports it later, with the right message. */
+  if (in->process->cwd != NULL && in->process->cwd[0] == '/' && in->process->cwd[1] != '\0')
+    {
+      hull_err ignored = NULL;
+      int fd = open_in_root (in->rootfd, in->process->cwd, IN_ROOT_MKDIR, 0755, &ignored);
+      if (fd >= 0)
+        close (fd);
+      hull_error_release (&ignored);
+    }
 
   /* createRuntime / prestart run in the parent now. */
   if (sync_send (in->sync_fd, SYNC_RUNTIME_READY, NULL, 0, err) < 0
