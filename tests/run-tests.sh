@@ -7,7 +7,7 @@
 #   tests/run-tests.sh [--timeout SEC] [--unit BIN...] [--bats FILE...]
 #
 # --timeout applies to each program or suite from then on (default
-# $HULL_TEST_TIMEOUT, else 300 s for unit programs and 1200 s for bats
+# $HULL_TEST_TIMEOUT, else 300 s for unit programs and 900 s for bats
 # suites): a hung one is killed with its process group and counted as one
 # failure, so it cannot eat the rest of the run.
 #
@@ -55,7 +55,7 @@ run_one() {
     out="$results/tap"
     if [ -n "$timeout_arg" ]; then limit=$timeout_arg
     elif [ "$mode" = unit ]; then limit=300
-    else limit=1200
+    else limit=900
     fi
     echo "# --- $arg"
     start=$SECONDS
