@@ -8,6 +8,9 @@
  * is left out of every set, like runc does for capabilities unavailable to
  * it, instead of failing capset() with EPERM.  The container never gets more
  * than was asked for.
+ *
+ * Without a "capabilities" object nothing is changed (runc): the process
+ * keeps what the runtime has, minus what a switch to a non-root uid drops.
  */
 #include "namespaces/ns_internal.h"
 
@@ -73,9 +76,11 @@ caps_drop_bounding (const struct oci_capabilities *c, hull_err *err)
 {
   cap_value_t last = cap_max_bits () - 1;
 
+  if (c == NULL)
+    return 0;
   for (cap_value_t cap = 0; cap <= last; cap++)
     {
-      if (c != NULL && in_set (&c->bounding, cap))
+      if (in_set (&c->bounding, cap))
         continue;
       if (prctl (PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
         return hull_error (err, errno, "drop capability %d from the bounding set", (int) cap);
@@ -87,12 +92,15 @@ int
 caps_apply (const struct oci_capabilities *c, hull_err *err)
 {
   cap_value_t last = cap_max_bits () - 1;
-  cap_t caps = cap_init ();
+  cap_t caps;
   int ret = 0;
 
+  if (c == NULL)
+    return 0;
+  caps = cap_init ();
   if (caps == NULL)
     return hull_error (err, errno, "cap_init");
-  for (cap_value_t cap = 0; c != NULL && cap <= last; cap++)
+  for (cap_value_t cap = 0; cap <= last; cap++)
     {
       if (!available (cap) && !in_set (&c->permitted, cap))
         continue;
@@ -111,7 +119,7 @@ caps_apply (const struct oci_capabilities *c, hull_err *err)
 
   if (CAP_AMBIENT_SUPPORTED () && cap_reset_ambient () < 0)
     return hull_error (err, errno, "reset ambient capabilities");
-  for (cap_value_t cap = 0; c != NULL && cap <= last; cap++)
+  for (cap_value_t cap = 0; cap <= last; cap++)
     {
       if (!in_set (&c->ambient, cap))
         continue;

@@ -133,7 +133,7 @@ exec_process (const struct ns_exec_opts *o, int sync_fd, int host_proc, int secc
   close (host_proc);
   if (!p->no_new_privileges && seccomp_prog_load (&prog, seccomp_sock, state, err) < 0)
     goto out;
-  if (caps_drop_bounding (p->capabilities, err) < 0 || user_apply (&p->user, true, err) < 0
+  if (caps_drop_bounding (p->capabilities, err) < 0 || user_apply (&p->user, p->capabilities != NULL, err) < 0
       || caps_apply (p->capabilities, err) < 0)
     goto out;
   if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

@@ -195,7 +195,7 @@ after_start (struct ns_init *in, hull_err *err)
     return -1;
   if (caps_drop_bounding (p->capabilities, err) < 0)
     return -1;
-  if (user_apply (&p->user, true, err) < 0)
+  if (user_apply (&p->user, p->capabilities != NULL, err) < 0)
     return -1;
   if (caps_apply (p->capabilities, err) < 0)
     return -1;

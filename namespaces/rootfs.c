@@ -38,6 +38,7 @@ rootfs_prepare (struct ns_init *in, hull_err *err)
 {
   const struct oci_linux *l = in->spec->linux_;
   long prop = mount_propagation_from_name (l ? l->rootfs_propagation : NULL);
+  unsigned long initial = MS_SLAVE | MS_REC;
   char real[PATH_MAX];
 
   if (prop < 0)
@@ -46,8 +47,12 @@ rootfs_prepare (struct ns_init *in, hull_err *err)
     return hull_error (err, errno, "rootfs `%s`", in->opts->rootfs);
 
   /* Host mount events still reach the container by default (MS_SLAVE);
-     nothing flows back. */
-  if (mount (NULL, "/", NULL, prop != 0 ? (unsigned long) prop : MS_SLAVE | MS_REC, NULL) < 0)
+     nothing flows back.  A shared or unbindable rootfsPropagation is
+     applied to the container's / after pivot_root: done here it would make
+     the rootfs unbindable (runc fails so) or leak its mounts to the host. */
+  if (prop & MS_PRIVATE)
+    initial = (unsigned long) prop;
+  if (mount (NULL, "/", NULL, initial, NULL) < 0)
     return hull_error (err, errno, "set the propagation of `/`");
   if (make_parent_mount_private (real, err) < 0)
     return -1;
