@@ -1,0 +1,240 @@
+#!/usr/bin/env bats
+# mounts[]: tmpfs, bind, rbind, options, propagation, recursive attributes,
+# proc/sysfs/mqueue/devpts/cgroup, rootfsPropagation, read-only root,
+# --no-pivot; nothing shows up in the host's mount table.
+
+load helpers
+
+setup() {
+    requires root
+    setup_bundle
+    ID=$(test_id)
+    HOSTDIR="$BATS_TEST_TMPDIR/hostdir"
+    mkdir -p "$HOSTDIR"
+}
+
+teardown() {
+    teardown_bundle
+    # submounts the tests made on the host side
+    if grep -q " $BATS_TEST_TMPDIR/" /proc/self/mountinfo; then
+        awk -v d="$BATS_TEST_TMPDIR/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l
+    fi
+}
+
+run_in() {
+    update_config --arg c "$1" '.process.args = ["sh", "-c", $c]'
+    run hull run --bundle "$BUNDLE" "$ID"
+}
+
+add_mount() {   # add_mount JSON
+    update_config --argjson m "$1" '.mounts += [$m]'
+}
+
+# The mountinfo line of a mount point inside the container.
+mi_line() {
+    echo "grep -E '^[0-9]+ [0-9]+ [^ ]+ [^ ]+ $1 ' /proc/self/mountinfo"
+}
+
+@test "mounts: tmpfs with size, mode and flags" {
+    add_mount '{"destination": "/data", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "nodev", "noexec", "size=1m", "mode=1700"]}'
+    run_in "$(mi_line /data); stat -c %a /data"
+    assert_success
+    assert_line --index 0 --regexp ' /data rw,nosuid,nodev,noexec[, ]'
+    assert_line --index 0 --partial 'size=1024k'
+    assert_line --index 1 1700
+}
+
+@test "mounts: read-only tmpfs" {
+    add_mount '{"destination": "/ro", "type": "tmpfs", "source": "tmpfs", "options": ["ro"]}'
+    run_in 'touch /ro/x'
+    assert_failure
+    assert_output --partial 'Read-only file system'
+}
+
+@test "mounts: bind mount of a host directory, writes reach the host" {
+    echo from-host >"$HOSTDIR/in"
+    update_config '.root.readonly = false'
+    add_mount "{\"destination\": \"/mnt/host\", \"type\": \"bind\", \"source\": \"$HOSTDIR\", \"options\": [\"rbind\", \"rw\"]}"
+    run_in 'cat /mnt/host/in; echo from-container >/mnt/host/out'
+    assert_success
+    assert_output from-host
+    [ "$(cat "$HOSTDIR/out")" = from-container ]
+}
+
+@test "mounts: read-only bind mount" {
+    add_mount "{\"destination\": \"/mnt/ro\", \"source\": \"$HOSTDIR\", \"options\": [\"bind\", \"ro\", \"nosuid\"]}"
+    run_in "touch /mnt/ro/x; $(mi_line /mnt/ro)"
+    assert_output --partial 'Read-only file system'
+    assert_output --regexp ' /mnt/ro ro,nosuid'
+    [ ! -e "$HOSTDIR/x" ]
+}
+
+@test "mounts: bind mount of a file onto a path that does not exist yet" {
+    echo file-content >"$HOSTDIR/file"
+    add_mount "{\"destination\": \"/etc/new/dir/file.conf\", \"type\": \"bind\", \"source\": \"$HOSTDIR/file\", \"options\": [\"bind\"]}"
+    run_in 'cat /etc/new/dir/file.conf'
+    assert_success
+    assert_output file-content
+}
+
+@test "mounts: relative bind source is relative to the bundle" {
+    mkdir -p "$BUNDLE/shared"
+    echo in-bundle >"$BUNDLE/shared/f"
+    add_mount '{"destination": "/shared", "type": "bind", "source": "shared", "options": ["bind"]}'
+    run_in 'cat /shared/f'
+    assert_success
+    assert_output in-bundle
+}
+
+@test "mounts: rbind carries submounts, bind does not" {
+    mkdir -p "$HOSTDIR/sub"
+    mount -t tmpfs tmpfs "$HOSTDIR/sub"
+    echo sub-content >"$HOSTDIR/sub/f"
+    add_mount "{\"destination\": \"/r\", \"source\": \"$HOSTDIR\", \"options\": [\"rbind\"]}"
+    add_mount "{\"destination\": \"/b\", \"source\": \"$HOSTDIR\", \"options\": [\"bind\"]}"
+    run_in 'cat /r/sub/f; ls /b/sub | wc -l'
+    umount "$HOSTDIR/sub"
+    assert_success
+    assert_line --index 0 sub-content
+    assert_line --index 1 0
+}
+
+@test "mounts: propagation options are applied" {
+    add_mount "{\"destination\": \"/sh\", \"source\": \"$HOSTDIR\", \"options\": [\"rbind\", \"rshared\"]}"
+    add_mount '{"destination": "/pr", "type": "tmpfs", "source": "tmpfs", "options": ["private"]}'
+    add_mount '{"destination": "/ub", "type": "tmpfs", "source": "tmpfs", "options": ["unbindable"]}'
+    run_in "$(mi_line /sh); $(mi_line /pr); $(mi_line /ub)"
+    assert_success
+    assert_line --index 0 --partial 'shared:'
+    refute_line --index 1 --partial 'shared:'
+    assert_line --index 2 --partial 'unbindable'
+}
+
+@test "mounts: recursive attributes (rro, rnosuid) reach submounts" {
+    mkdir -p "$HOSTDIR/sub"
+    mount -t tmpfs tmpfs "$HOSTDIR/sub"
+    add_mount "{\"destination\": \"/rr\", \"source\": \"$HOSTDIR\", \"options\": [\"rbind\", \"rro\", \"rnosuid\"]}"
+    run_in "$(mi_line /rr/sub); touch /rr/sub/x"
+    umount "$HOSTDIR/sub"
+    assert_line --index 0 --regexp ' /rr/sub ro,nosuid'
+    assert_output --partial 'Read-only file system'
+}
+
+@test "mounts: mount options runc knows are accepted" {
+    add_mount '{"destination": "/o1", "type": "tmpfs", "source": "tmpfs", "options": ["sync", "dirsync", "noatime", "nodiratime", "mode=700"]}'
+    add_mount '{"destination": "/o2", "type": "tmpfs", "source": "tmpfs", "options": ["strictatime", "nosuid", "nodev", "noexec", "ro"]}'
+    run_in "$(mi_line /o1); $(mi_line /o2)"
+    assert_success
+    assert_line --index 0 --regexp ' /o1 rw,noatime,nodiratime - tmpfs [^ ]+ rw,sync,dirsync,mode=700'
+    assert_line --index 1 --regexp ' /o2 ro,nosuid,nodev,noexec( |,)'
+}
+
+@test "mounts: proc, devpts, mqueue, sysfs and cgroup from the default config" {
+    run_in 'for d in /proc /dev/pts /dev/mqueue /sys /sys/fs/cgroup /dev/shm; do awk -v d=$d "\$5 == d { print d, \$(NF-2) }" /proc/self/mountinfo | head -1; done'
+    assert_success
+    assert_line '/proc proc'
+    assert_line '/dev/pts devpts'
+    assert_line '/dev/mqueue mqueue'
+    assert_line '/sys sysfs'
+    assert_line '/sys/fs/cgroup tmpfs'
+    assert_line '/dev/shm tmpfs'
+}
+
+@test "mounts: cgroup v1 layout, read-only, the container's cgroup at the root of a cgroup namespace" {
+    requires cgroup1
+    run_in 'ls /sys/fs/cgroup; cat /proc/self/cgroup | grep memory; ls /sys/fs/cgroup/memory/memory.limit_in_bytes; touch /sys/fs/cgroup/memory/x'
+    assert_line memory
+    assert_line pids
+    assert_line unified
+    assert_line --regexp '^[0-9]+:memory:/$'
+    assert_line /sys/fs/cgroup/memory/memory.limit_in_bytes
+    assert_output --partial 'Read-only file system'
+}
+
+@test "mounts: cgroup without a cgroup namespace shows the container's own cgroup" {
+    requires cgroup1
+    update_config '.linux.namespaces |= map(select(.type != "cgroup"))'
+    run_in 'cat /sys/fs/cgroup/memory/cgroup.procs'
+    assert_success
+    # only the container's processes (its pid namespace shows them as 1..)
+    assert_line --index 0 1
+}
+
+@test "mounts: cgroup2 mount" {
+    add_mount '{"destination": "/cg2", "type": "cgroup2", "source": "cgroup2", "options": ["ro", "nosuid"]}'
+    run_in "$(mi_line /cg2); ls /cg2/cgroup.procs"
+    assert_success
+    assert_line --index 0 --partial ' - cgroup2 '
+    assert_line --index 0 --regexp ' /cg2 ro,nosuid'
+}
+
+@test "mounts: sysfs without a network namespace is the host's, bound" {
+    update_config '.linux.namespaces |= map(select(.type != "network"))'
+    run_in 'ls /sys/class/net | sort | tr "\n" " "'
+    assert_success
+    assert_output "$(ls /sys/class/net | sort | tr '\n' ' ')"
+}
+
+@test "mounts: read-only root" {
+    run_in 'touch /x'
+    assert_failure
+    assert_output --partial 'Read-only file system'
+    update_config '.root.readonly = false'
+    run_in 'touch /x && echo wrote'
+    assert_success
+    assert_output wrote
+    [ -e "$BUNDLE/rootfs/x" ]
+}
+
+@test "mounts: rootfsPropagation shared, slave, private, unbindable as seen from inside" {
+    local p
+    for p in shared slave private unbindable; do
+        update_config --arg p "$p" '.linux.rootfsPropagation = $p | .root.readonly = false | del(.process.capabilities)'
+        run_in 'mkdir -p /t /m /s; touch /s/f; mount --rbind / /t || echo bind-refused; mount --bind /s /m 2>/dev/null; ls /t/m 2>/dev/null'
+        case $p in
+        shared) assert_output f ;;
+        unbindable) assert_output --partial bind-refused ;;
+        *) assert_output "" ;;
+        esac
+        hull delete --force "$ID" >/dev/null 2>&1 || true
+    done
+    ! grep -q "$BUNDLE" /proc/self/mountinfo
+}
+
+@test "mounts: invalid rootfsPropagation is refused" {
+    update_config '.linux.rootfsPropagation = "sideways"'
+    run hull create --bundle "$BUNDLE" "$ID"
+    assert_failure
+    assert_output --partial sideways
+    assert_no_leftovers "$ID"
+}
+
+@test "mounts: --no-pivot (MS_MOVE + chroot)" {
+    update_config '.process.args = ["sh", "-c", "ls /bin/busybox; cat /proc/self/mountinfo | wc -l"]'
+    run hull run --no-pivot --bundle "$BUNDLE" "$ID"
+    assert_success
+    assert_line --index 0 /bin/busybox
+}
+
+@test "mounts: a failing mount names the destination and leaves nothing behind" {
+    add_mount '{"destination": "/bad", "type": "no-such-fs", "source": "none"}'
+    run hull create --bundle "$BUNDLE" "$ID"
+    assert_failure
+    assert_output --partial '/bad'
+    assert_no_leftovers "$ID"
+}
+
+@test "mounts: a missing bind source is an error" {
+    add_mount "{\"destination\": \"/m\", \"type\": \"bind\", \"source\": \"$BATS_TEST_TMPDIR/nope\", \"options\": [\"bind\"]}"
+    run hull create --bundle "$BUNDLE" "$ID"
+    assert_failure
+    assert_output --partial nope
+    assert_no_leftovers "$ID"
+}
+
+@test "mounts: nothing the container mounts reaches the host" {
+    update_config '.linux.rootfsPropagation = "rshared" | del(.process.capabilities)'
+    run_in 'mount -t tmpfs tmpfs /tmp && echo mounted'
+    assert_success
+    ! grep -q "$BUNDLE" /proc/self/mountinfo
+}
