@@ -31,18 +31,6 @@ reset_signals (void)
   sigprocmask (SIG_SETMASK, &all, NULL);
 }
 
-static int
-open_fifo (struct ns_init *in, hull_err *err)
-{
-  in->fifo_fd = -1;
-  if (in->opts->exec_fifo == NULL)
-    return 0;
-  in->fifo_fd = open (in->opts->exec_fifo, O_PATH | O_CLOEXEC);
-  if (in->fifo_fd < 0)
-    return hull_error (err, errno, "open exec fifo `%s`", in->opts->exec_fifo);
-  return 0;
-}
-
 /* The host's /proc stays reachable through proc_fd after pivot_root: for
    the fifo, and for our pid as the host sees it. */
 static int
@@ -232,7 +220,7 @@ ns_init_run (struct ns_init *in, hull_err *err)
   }
   if (ns_enter_late (in, err) < 0)
     return -1;
-  if (open_host_proc (in, err) < 0 || open_fifo (in, err) < 0)
+  if (open_host_proc (in, err) < 0)
     return -1;
   if (in->spec->linux_ != NULL && in->spec->linux_->seccomp != NULL)
     {

@@ -13,6 +13,7 @@
 #include "namespaces/ns_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -151,18 +152,20 @@ validate_spec (const struct ns_spawn_opts *opts, struct ns_init *in, hull_err *e
 static void
 close_inherited_fds (const struct ns_init *in)
 {
-  int keep[3] = { in->sync_fd, in->opts->console_socket_fd, -1 };
+  int keep[4] = { in->sync_fd, in->opts->console_socket_fd, in->fifo_fd, -1 };
   unsigned first_free = 3 + (in->opts->preserve_fds > 0 ? (unsigned) in->opts->preserve_fds : 0);
   unsigned from = first_free;
 
-  /* Sort the two fds that may lie above the preserved ones. */
-  if (keep[1] >= 0 && (keep[0] < 0 || keep[1] < keep[0]))
-    {
-      keep[2] = keep[0];
-      keep[0] = keep[1];
-      keep[1] = keep[2];
-    }
-  for (int i = 0; i < 2; i++)
+  /* Sort the fds that may lie above the preserved ones. */
+  for (int i = 0; i < 3; i++)
+    for (int j = i + 1; j < 3; j++)
+      if (keep[j] >= 0 && (keep[i] < 0 || keep[j] < keep[i]))
+        {
+          keep[3] = keep[i];
+          keep[i] = keep[j];
+          keep[j] = keep[3];
+        }
+  for (int i = 0; i < 3; i++)
     {
       if (keep[i] < 0 || (unsigned) keep[i] < from)
         continue;
@@ -353,9 +356,22 @@ ns_spawn (const struct ns_spawn_opts *opts, pid_t *pidp, hull_err *err)
       plan_free (&plan);
       return ret;
     }
+  /* Opened here, by the runtime: the init may not be able to reach the
+     state directory (a user namespace) and must not need to. */
+  if (opts->exec_fifo != NULL)
+    {
+      in.fifo_fd = open (opts->exec_fifo, O_PATH | O_CLOEXEC);
+      if (in.fifo_fd < 0)
+        {
+          plan_free (&plan);
+          return hull_error (err, errno, "open exec fifo `%s`", opts->exec_fifo);
+        }
+    }
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0)
     {
       plan_free (&plan);
+      if (in.fifo_fd >= 0)
+        close (in.fifo_fd);
       return hull_error (err, errno, "socketpair");
     }
   parent_fd = fds[0];
@@ -366,6 +382,8 @@ ns_spawn (const struct ns_spawn_opts *opts, pid_t *pidp, hull_err *err)
     {
       ret = spawn_via_intermediate (&in, &plan, parent_fd, &pid, err);
       close (in.sync_fd);
+      if (in.fifo_fd >= 0)
+        close (in.fifo_fd);
       plan_free (&plan);
       if (ret < 0)
         return ret;
@@ -373,6 +391,8 @@ ns_spawn (const struct ns_spawn_opts *opts, pid_t *pidp, hull_err *err)
   else
     {
       pid = raw_clone (plan.new_flags & ~CLONE_NEWCGROUP);
+      if (pid != 0 && in.fifo_fd >= 0)
+        close (in.fifo_fd);
       if (pid < 0)
         {
           int e = errno;
