@@ -228,15 +228,22 @@ cgroup_create_with_devices (const char *cgroups_path, const char *id, const stru
                             hull_err *err)
 {
   const struct cg_layout *l = cg_layout_get (err);
-  cleanup_cgroup struct hull_cgroup *cg = NULL;
   cleanup_free char *own = NULL;
+
+  if (l == NULL || read_own_cgroup (&own, err) < 0)
+    return -1;
+  return cg_create_in (l, own, cgroups_path, id, res, devices, n_devices, out, err);
+}
+
+int
+cg_create_in (const struct cg_layout *l, const char *own, const char *cgroups_path, const char *id,
+              const struct oci_resources *res, const struct oci_device *devices, size_t n_devices,
+              struct hull_cgroup **out, hull_err *err)
+{
+  cleanup_cgroup struct hull_cgroup *cg = NULL;
   char *created[CG_MAX_HIER] = { 0 };
   int ret = -1;
 
-  if (l == NULL)
-    return -1;
-  if (read_own_cgroup (&own, err) < 0)
-    return -1;
   cg = xcalloc (1, sizeof *cg);
   cg->layout = l;
   for (size_t i = 0; i < l->n; i++)

@@ -32,6 +32,7 @@ struct cg_layout
 const struct cg_layout *cg_layout_get (hull_err *err);
 /* Build a layout from a root such as "/sys/fs/cgroup" (tests use it). */
 int cg_layout_detect (const char *root, struct cg_layout *out, hull_err *err);
+void cg_layout_clear (struct cg_layout *l);
 bool cg_hierarchy_has (const struct cg_hierarchy *h, const char *controller);
 /* The key naming a hierarchy in a stored path and in /proc/<pid>/cgroup:
    "memory", "name=systemd", "" for cgroup2. */
@@ -52,6 +53,12 @@ struct hull_cgroup
   struct cg_dir d[CG_MAX_HIER];
   size_t n;
 };
+
+/* cgroup_create on a given layout, with `own` the text of /proc/self/cgroup
+   (tests run the cgroup2 paths on a hybrid host's cgroup2 mount with it). */
+int cg_create_in (const struct cg_layout *l, const char *own, const char *cgroups_path, const char *id,
+                  const struct oci_resources *res, const struct oci_device *devices, size_t n_devices,
+                  struct hull_cgroup **out, hull_err *err);
 
 /* The directory holding `controller` ("memory", "freezer"...), or NULL when
    no hierarchy of this cgroup has it. */
@@ -105,6 +112,12 @@ int cg_apply_resources (struct hull_cgroup *cg, const struct oci_resources *res,
 int cg_set (struct cg_apply *a, const char *dir, const char *file, const char *value, hull_err *err);
 int cg_setf (struct cg_apply *a, const char *dir, const char *file, hull_err *err, const char *fmt, ...)
     __attribute__ ((format (printf, 5, 6)));
+/* cgroup_create on a given layout, with `own` the text of /proc/self/cgroup
+   (tests run the cgroup2 paths on a hybrid host's cgroup2 mount with it). */
+int cg_create_in (const struct cg_layout *l, const char *own, const char *cgroups_path, const char *id,
+                  const struct oci_resources *res, const struct oci_device *devices, size_t n_devices,
+                  struct hull_cgroup **out, hull_err *err);
+
 /* The directory holding `controller`, enabling it on the way down on
    cgroup2; a clear error naming `what` (the OCI resource) when the host has
    no such controller. */

@@ -245,6 +245,18 @@ cg_layout_detect (const char *root, struct cg_layout *l, hull_err *err)
   return 0;
 }
 
+void
+cg_layout_clear (struct cg_layout *l)
+{
+  for (size_t i = 0; i < l->n; i++)
+    {
+      free (l->h[i].controllers);
+      free (l->h[i].mount);
+    }
+  free (l->why);
+  memset (l, 0, sizeof *l);
+}
+
 static struct cg_layout host_layout;
 static int host_layout_state; /* 0 unknown, 1 ok, -1 failed */
 static char *host_layout_error;
