@@ -60,11 +60,14 @@ run_detached() {   # start the container with `sleep` as its process and print i
 }
 
 @test "cgroups: memory, cpu, pids and blkio limits land in the cgroup files" {
-    local pid mem cpu pids blkio
+    local pid mem cpu pids blkio disk major minor
+    disk=$(ls /sys/block | grep -v '^loop' | head -1)
+    [ -n "$disk" ] || skip "no block device"
+    IFS=: read -r major minor <"/sys/block/$disk/dev"
     update_config '.linux.resources.memory = { "limit": 67108864, "reservation": 33554432, "swap": 134217728, "swappiness": 10 }
         | .linux.resources.cpu = { "shares": 512, "quota": 50000, "period": 100000, "cpus": "0", "mems": "0" }
         | .linux.resources.pids = { "limit": 40 }
-        | .linux.resources.blockIO = { "throttleReadBpsDevice": [ { "major": 254, "minor": 0, "rate": 1048576 } ] }'
+        | .linux.resources.blockIO = { "throttleReadBpsDevice": [ { "major": '"$major"', "minor": '"$minor"', "rate": 1048576 } ] }'
     pid=$(run_detached)
     mem=$(cgroup_dir_of "$pid" memory)
     cpu=$(cgroup_dir_of "$pid" cpu)
@@ -78,7 +81,7 @@ run_detached() {   # start the container with `sleep` as its process and print i
     [ "$(cat "$cpu/cpu.cfs_quota_us")" = 50000 ]
     [ "$(cat "$(cgroup_dir_of "$pid" cpuset)/cpuset.cpus")" = 0 ]
     [ "$(cat "$pids/pids.max")" = 40 ]
-    grep -qx "254:0 1048576" "$blkio/blkio.throttle.read_bps_device"
+    grep -qx "$major:$minor 1048576" "$blkio/blkio.throttle.read_bps_device"
     hull delete --force "$ID"
     assert_no_leftovers "$ID"
 }
