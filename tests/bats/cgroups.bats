@@ -162,3 +162,96 @@ run_detached() {   # start the container with `sleep` as its process and print i
     [ ! -d "$mem" ]
     assert_no_leftovers "$ID"
 }
+
+# A detached container counting into /dev/count (a tmpfs): prints its pid.
+run_counter() {
+    update_config '.process.args = ["sh", "-c", "i=0; while true; do i=$((i+1)); echo $i >/dev/count; done"]'
+    hull run --detach --bundle "$BUNDLE" "$ID" >/dev/null
+    hull state "$ID" | jq -r .pid
+}
+
+counter_of() {
+    cat "/proc/$1/root/dev/count" 2>/dev/null || echo 0
+}
+
+@test "cgroups: pause freezes the container (a counter stops), resume thaws it" {
+    hull pause --help >/dev/null 2>&1 || skip "hull has no pause command yet"
+    local pid a b c i
+    pid=$(run_counter)
+    for ((i = 0; i < 100; i++)); do [ "$(counter_of "$pid")" -gt 0 ] && break; sleep 0.1; done
+    hull pause "$ID"
+    wait_for_status "$ID" paused
+    [ "$(cat "$(cgroup_dir_of "$pid" freezer)/freezer.state")" = FROZEN ]
+    a=$(counter_of "$pid")
+    sleep 0.5
+    b=$(counter_of "$pid")
+    [ "$a" = "$b" ]
+    hull resume "$ID"
+    wait_for_status "$ID" running
+    for ((i = 0; i < 100; i++)); do
+        c=$(counter_of "$pid")
+        [ "$c" != "$b" ] && break
+        sleep 0.1
+    done
+    [ "$c" != "$b" ]
+    hull delete --force "$ID"
+    assert_no_leftovers "$ID"
+}
+
+@test "cgroups: delete --force of a paused container removes everything" {
+    hull pause --help >/dev/null 2>&1 || skip "hull has no pause command yet"
+    run_counter >/dev/null
+    hull pause "$ID"
+    wait_for_status "$ID" paused
+    hull delete --force "$ID"
+    assert_no_leftovers "$ID"
+}
+
+@test "cgroups: update changes the limits in the cgroup files" {
+    hull update --help >/dev/null 2>&1 || skip "hull has no update command yet"
+    local pid mem pids
+    update_config '.linux.resources.memory = { "limit": 67108864 } | .linux.resources.pids = { "limit": 40 }'
+    pid=$(run_detached)
+    mem=$(cgroup_dir_of "$pid" memory)
+    pids=$(cgroup_dir_of "$pid" pids)
+    hull update --memory 100M --pids-limit 50 "$ID"
+    [ "$(cat "$mem/memory.limit_in_bytes")" = 104857600 ]
+    [ "$(cat "$pids/pids.max")" = 50 ]
+    echo '{ "memory": { "limit": 83886080 }, "cpu": { "shares": 256 } }' | hull update --resources - "$ID"
+    [ "$(cat "$mem/memory.limit_in_bytes")" = 83886080 ]
+    [ "$(cat "$(cgroup_dir_of "$pid" cpu)/cpu.shares")" = 256 ]
+    hull delete --force "$ID"
+    assert_no_leftovers "$ID"
+}
+
+@test "cgroups: an invalid update is a clear error and changes nothing" {
+    hull update --help >/dev/null 2>&1 || skip "hull has no update command yet"
+    local pid mem pids
+    update_config '.linux.resources.memory = { "limit": 67108864 } | .linux.resources.pids = { "limit": 40 }'
+    pid=$(run_detached)
+    mem=$(cgroup_dir_of "$pid" memory)
+    pids=$(cgroup_dir_of "$pid" pids)
+    run hull update --resources - "$ID" <<<'{ "pids": { "limit": 77 }, "memory": { "limit": 104857600, "swap": 1048576 } }'
+    assert_failure
+    assert_output --partial "memory.swap"
+    [ "$(cat "$mem/memory.limit_in_bytes")" = 67108864 ]
+    [ "$(cat "$pids/pids.max")" = 40 ]
+    # a value the kernel refuses after other values were written: those are put back
+    run hull update --resources - "$ID" <<<'{ "memory": { "limit": 104857600 }, "cpu": { "cpus": "999" } }'
+    assert_failure
+    assert_output --partial "cpu.cpus"
+    [ "$(cat "$mem/memory.limit_in_bytes")" = 67108864 ]
+    hull delete --force "$ID"
+    assert_no_leftovers "$ID"
+}
+
+@test "cgroups: events --stats reports memory and pids from the cgroup" {
+    hull events --help >/dev/null 2>&1 || skip "hull has no events command yet"
+    update_config '.linux.resources.memory = { "limit": 67108864 } | .linux.resources.pids = { "limit": 40 }'
+    run_detached >/dev/null
+    run hull events --stats "$ID"
+    assert_success
+    echo "$output" | jq -e '.type == "stats" and .data.memory.usage.limit == 67108864 and .data.pids.current >= 1 and .data.pids.limit == 40'
+    hull delete --force "$ID"
+    assert_no_leftovers "$ID"
+}
