@@ -64,11 +64,13 @@ in_set (const struct oci_strv *set, cap_value_t cap)
   return false;
 }
 
-/* Whether we can hand `cap` on at all. */
+/* Whether we hold `cap` to hand on: only our permitted set can be
+   passed to capset(). */
 static bool
-available (cap_value_t cap)
+available (cap_t current, cap_value_t cap)
 {
-  return cap <= cap_max_bits () - 1 && prctl (PR_CAPBSET_READ, cap, 0, 0, 0) == 1;
+  cap_flag_value_t v = CAP_CLEAR;
+  return current != NULL && cap_get_flag (current, cap, CAP_PERMITTED, &v) == 0 && v == CAP_SET;
 }
 
 int
@@ -100,9 +102,10 @@ caps_apply (const struct oci_capabilities *c, hull_err *err)
   caps = cap_init ();
   if (caps == NULL)
     return hull_error (err, errno, "cap_init");
+  cap_t current = cap_get_proc ();
   for (cap_value_t cap = 0; cap <= last; cap++)
     {
-      if (!available (cap) && !in_set (&c->permitted, cap))
+      if (!available (current, cap))
         continue;
       if (in_set (&c->effective, cap))
         cap_set_flag (caps, CAP_EFFECTIVE, 1, &cap, CAP_SET);
@@ -114,6 +117,7 @@ caps_apply (const struct oci_capabilities *c, hull_err *err)
   if (cap_set_proc (caps) < 0)
     ret = hull_error (err, errno, "apply capabilities");
   cap_free (caps);
+  cap_free (current);
   if (ret < 0)
     return ret;
 
