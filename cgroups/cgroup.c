@@ -362,7 +362,9 @@ cgroup_kill_all (struct hull_cgroup *cg, int sig, hull_err *err)
   for (size_t i = 0; ret == 0 && i < n; i++)
     if (kill (pids[i], sig) < 0 && errno != ESRCH)
       ret = hull_error (err, errno, "cgroup: kill %d", (int) pids[i]);
-  if (!was_frozen && cgroup_freeze (cg, false, &ignored) < 0)
+  /* A paused container stays paused, except that SIGKILL cannot take
+     effect on frozen tasks. */
+  if ((!was_frozen || sig == SIGKILL) && cgroup_freeze (cg, false, &ignored) < 0)
     hull_error_release (&ignored);
   return ret;
 }
