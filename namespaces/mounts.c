@@ -176,14 +176,14 @@ mount_one (struct ns_init *in, const struct oci_mount *m, hull_err *err)
     ret = hull_error (err, 0, "mount `%s`: no type and not a bind mount", m->destination);
   else if (strcmp (m->type, "cgroup") == 0 || strcmp (m->type, "cgroup2") == 0)
     ret = cgroup_mount (in, m, &o, err);
-  else if (strcmp (m->type, "sysfs") == 0 && !in->new_netns)
+  else if (strcmp (m->type, "sysfs") == 0 && !in->has_netns)
     {
       /* A sysfs mount shows the network devices of the mounting process's
          netns and is refused outside one we own: bind the host's, as runc. */
       o.flags |= MS_BIND | MS_REC;
       ret = mount_bind (in, m, "/sys", &o, err);
     }
-  else if (strcmp (m->type, "mqueue") == 0 && !in->new_ipcns)
+  else if (strcmp (m->type, "mqueue") == 0 && !in->has_ipcns)
     {
       o.flags |= MS_BIND | MS_REC;
       ret = mount_bind (in, m, "/dev/mqueue", &o, err);

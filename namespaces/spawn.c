@@ -119,6 +119,41 @@ validate_process_attrs (const struct oci_spec *spec, hull_err *err)
   return 0;
 }
 
+static bool
+id_mapped (const struct oci_id_mapping *m, size_t n, uint32_t id)
+{
+  for (size_t i = 0; i < n; i++)
+    if (id >= m[i].container_id && (uint64_t) id < (uint64_t) m[i].container_id + m[i].size)
+      return true;
+  return false;
+}
+
+/* In a new user namespace the process's ids must exist there. */
+static int
+validate_userns (const struct oci_spec *spec, const struct ns_init *in, hull_err *err)
+{
+  const struct oci_linux *l = spec->linux_;
+  const struct oci_user *u = &spec->process->user;
+
+  if (!in->new_userns)
+    {
+      if (l != NULL && (l->uid_mappings_len || l->gid_mappings_len) && !in->in_userns)
+        return hull_error (err, 0, "linux.uidMappings: a user namespace is required for uid/gid mappings");
+      return 0;
+    }
+  if (l->uid_mappings_len == 0 || l->gid_mappings_len == 0)
+    return hull_error (err, 0, "linux.uidMappings and linux.gidMappings are required with a new user namespace");
+  if (!id_mapped (l->uid_mappings, l->uid_mappings_len, u->uid))
+    return hull_error (err, 0, "process.user.uid %u is not mapped in the user namespace", (unsigned) u->uid);
+  if (!id_mapped (l->gid_mappings, l->gid_mappings_len, u->gid))
+    return hull_error (err, 0, "process.user.gid %u is not mapped in the user namespace", (unsigned) u->gid);
+  for (size_t i = 0; i < u->additional_gids_len; i++)
+    if (!id_mapped (l->gid_mappings, l->gid_mappings_len, u->additional_gids[i]))
+      return hull_error (err, 0, "process.user.additionalGids: %u is not mapped in the user namespace",
+                         (unsigned) u->additional_gids[i]);
+  return 0;
+}
+
 /* Checks done before any process exists, so bad input costs nothing. */
 static int
 validate_spec (const struct ns_spawn_opts *opts, struct ns_init *in, hull_err *err)
@@ -141,7 +176,7 @@ validate_spec (const struct ns_spawn_opts *opts, struct ns_init *in, hull_err *e
     if (rlimit_from_name (spec->process->rlimits[i].type) < 0)
       return hull_error (err, 0, "process.rlimits: unknown rlimit `%s`",
                          spec->process->rlimits[i].type ? spec->process->rlimits[i].type : "");
-  if (seccomp_validate (spec, err) < 0)
+  if (seccomp_validate (spec, err) < 0 || validate_userns (spec, in, err) < 0)
     return -1;
   return validate_process_attrs (spec, err);
 }
@@ -307,28 +342,34 @@ spawn_via_intermediate (struct ns_init *in, struct ns_plan *plan, int parent_fd,
   return 0;
 }
 
-/* The host ids of the container's root, from the maps. */
-static void
-mapped_root (const struct oci_id_mapping *m, size_t n, uint32_t *out)
+/* The host id that `pid`'s user namespace maps 0 to (the outer id as
+   /proc/PID/{uid,gid}_map shows it to us); -1 if 0 is not mapped. */
+static long
+host_id_of_root (pid_t pid, const char *file)
 {
-  for (size_t i = 0; i < n; i++)
-    if (m[i].container_id == 0 && m[i].size > 0)
-      *out = m[i].host_id;
+  cleanup_free char *path = xasprintf ("/proc/%d/%s", (int) pid, file);
+  cleanup_fclose FILE *f = fopen (path, "re");
+  unsigned long inside, outside, count;
+
+  if (f == NULL)
+    return -1;
+  while (fscanf (f, "%lu %lu %lu", &inside, &outside, &count) == 3)
+    if (inside == 0 && count > 0)
+      return (long) outside;
+  return -1;
 }
 
-/* In a new user namespace the init is not the host's root: let it reopen
-   the fifo for writing, as runc does by chowning it to the mapped root. */
+/* The init reopens exec.fifo for writing as the root of its user
+   namespace, which is not the host's root: hand the fifo to it, as runc
+   does (the state directory stays private; the init holds an O_PATH fd). */
 static int
-fifo_for_userns (const struct ns_spawn_opts *opts, const struct ns_init *in, hull_err *err)
+fifo_for_userns (const struct ns_spawn_opts *opts, pid_t pid, hull_err *err)
 {
-  const struct oci_linux *l = opts->spec->linux_;
-  uint32_t uid = 0, gid = 0;
+  long uid = host_id_of_root (pid, "uid_map"), gid = host_id_of_root (pid, "gid_map");
 
-  if (!in->new_userns || opts->exec_fifo == NULL || l == NULL)
-    return 0;
-  mapped_root (l->uid_mappings, l->uid_mappings_len, &uid);
-  mapped_root (l->gid_mappings, l->gid_mappings_len, &gid);
-  if (chown (opts->exec_fifo, uid, gid) < 0)
+  if (uid < 0 || gid < 0)
+    return hull_error (err, 0, "the container's user namespace does not map uid/gid 0");
+  if (chown (opts->exec_fifo, (uid_t) uid, (gid_t) gid) < 0)
     return hull_error (err, errno, "chown exec fifo `%s`", opts->exec_fifo);
   return 0;
 }
@@ -349,8 +390,7 @@ ns_spawn (const struct ns_spawn_opts *opts, pid_t *pidp, hull_err *err)
   ret = plan_namespaces (opts->spec, &plan, &in, err);
   if (ret == 0)
     ret = validate_spec (opts, &in, err);
-  if (ret == 0)
-    ret = fifo_for_userns (opts, &in, err);
+
   if (ret < 0)
     {
       plan_free (&plan);
@@ -411,6 +451,8 @@ ns_spawn (const struct ns_spawn_opts *opts, pid_t *pidp, hull_err *err)
         return -1;
     }
 
+  if (in.in_userns && opts->exec_fifo != NULL && fifo_for_userns (opts, pid, err) < 0)
+    return -1;
   if (cb != NULL && cb->on_clone != NULL && cb->on_clone (cb->ctx, pid, err) < 0)
     return -1;
   if (sync_send (parent_fd, SYNC_GO, NULL, 0, err) < 0)
