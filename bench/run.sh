@@ -348,7 +348,7 @@ report() {
 # ------------------------------------------------------------------ main
 setup_bundle
 echo "# hull bench $(date -u +%Y-%m-%dT%H:%M:%SZ), $(uname -r), $(nproc) CPUs: $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
-echo "# $ITER iterations per row, $NCTR containers for state/list, interleaved in rotating order"
+echo "# $ITER iterations per row, $NCTR containers for state/list, interleaved in rotating order; load average at start: $(cut -d" " -f1-3 /proc/loadavg)"
 for rt in $RUNTIMES; do
     probe "$rt"
     v=$("${BIN[$rt]}" --version 2>/dev/null | head -1)
