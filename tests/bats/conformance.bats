@@ -38,3 +38,49 @@ SUITE=${OCI_VALIDATION:-$SRC_DIR/../shared/oci-validation}
     [ "$status" = 0 ]
     grep -qE '^conformance: OK, [0-9]+ failing programs \(crun: [0-9]+\), all expected$' "$BATS_TEST_TMPDIR/out"
 }
+
+# A results directory as the harness writes it: summary.tsv rows are
+# name ok not-ok skip todo status whole-program-failure secs implicit-pass.
+fake_results() {
+    mkdir -p "$BATS_TEST_TMPDIR/results/run"
+    printf '%s\n' "$@" | tr ' ' '\t' >"$BATS_TEST_TMPDIR/results/run/summary.tsv"
+    echo "1 passed, 0 failed" >"$BATS_TEST_TMPDIR/results/run/summary.txt"
+}
+
+compare() {
+    run "$SRC_DIR/.ci/conformance" --compare-only --results "$BATS_TEST_TMPDIR/results"
+}
+
+@test "compare: failures on the expected list only, and hook programs without points, pass" {
+    fake_results "create 4 0 0 0 ok 0 0.1 0" "default 270 0 39 0 ok 0 1.0 0" \
+                 "delete 3 2 0 0 fail 0 13 0" "linux_cgroups_blkio 0 0 0 0 CRASH(rc=1) 1 0.3 0" \
+                 "poststart 0 0 0 0 ok:implicit 0 0.2 1" "process_rlimits_fail 0 0 0 0 ok:implicit 0 0.2 1"
+    compare
+    assert_success
+    assert_line "# failing programs (2; crun: 2): delete linux_cgroups_blkio"
+    assert_line "conformance: OK, 2 failing programs (crun: 2), all expected"
+}
+
+@test "compare: an unexpected failure fails, and a fixed program is pointed out" {
+    fake_results "create 2 1 0 0 fail 0 0.1 0" "delete 5 0 0 0 ok 0 13 0" "state 3 0 0 0 ok 0 0.3 0"
+    compare
+    assert_failure 1
+    assert_line "# now passing, remove from .ci/conformance-expected-failures: delete"
+    assert_line --partial "# UNEXPECTED failures"
+    assert_line --regexp "^# UNEXPECTED failures .*: create$"
+    assert_line "conformance: FAILED, 1 failing programs (crun: 1), 1 unexpected"
+}
+
+@test "compare: an in-container program that printed no test point is a failure, not a pass" {
+    fake_results "default 0 0 0 0 ok:implicit 0 0.1 1" "prestart_fail 0 0 0 0 ok:implicit 0 0.1 1"
+    compare
+    assert_failure 1
+    assert_line "# of which printed no test point at all (counted as failing): default"
+    assert_line "conformance: FAILED, 1 failing programs (crun: 0), 1 unexpected"
+}
+
+@test "compare: without results it says so" {
+    run "$SRC_DIR/.ci/conformance" --compare-only --results "$BATS_TEST_TMPDIR/none"
+    assert_failure 2
+    assert_output "conformance: no results to compare in $BATS_TEST_TMPDIR/none/run"
+}
