@@ -66,6 +66,12 @@ cg_device_rules (const struct oci_device_cgroup *rules, size_t n, const struct o
           return hull_error (err, 0, "linux.devices[%zu].type: `%s` is not one of c, b, u, p", i,
                              d->type ? d->type : "");
         }
+      if (d->major < 0 || d->major > 0xfffff || d->minor < 0 || d->minor > 0xfffff)
+        {
+          free (r);
+          return hull_error (err, 0, "linux.devices[%zu]: invalid major/minor %lld:%lld", i, (long long) d->major,
+                             (long long) d->minor);
+        }
       r[k].allow = true;
       r[k].type = t == 'b' ? 'b' : 'c';
       r[k].major = d->major;

@@ -215,6 +215,13 @@ test_device_rules (void)
   size_t n = 0;
   hull_err err = NULL;
 
+  {
+    struct oci_device bad = { .type = (char *) "c", .path = (char *) "/dev/x", .major = -2, .minor = 1 };
+    struct cg_device_rule *none = NULL;
+    TAP_OK (cg_device_rules (spec, 3, &bad, 1, &none, &n, &err) < 0 && strstr (err->msg, "linux.devices[0]"),
+            "a linux.devices entry with a bad major refused");
+    hull_error_release (&err);
+  }
   TAP_OK (cg_device_rules (spec, 3, &dev, 1, &r, &n, &err) == 0, "rules built");
   TAP_EQ_INT (n, 3 + 1 + 10, "spec rules, linux.devices, then the defaults");
   {
