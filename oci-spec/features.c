@@ -10,12 +10,12 @@ static const char *const hooks[] = { "prestart",       "createRuntime", "createC
 static const char *const mount_options[] = {
   "async",     "atime",      "bind",        "defaults",  "dev",       "diratime",    "dirsync",    "exec",
   "iversion",  "lazytime",   "loud",        "mand",      "noatime",   "nodev",       "nodiratime", "noexec",
-  "noiversion", "nolazytime", "nomand",     "norelatime", "nostrictatime", "nosuid", "nosymfollow", "private",
+  "noiversion", "nolazytime", "nomand",     "norelatime", "nostrictatime", "nosuid", "private",
   "ratime",    "rbind",      "rdev",        "rdiratime", "relatime",  "remount",     "rexec",      "rnoatime",
   "rnodev",    "rnodiratime", "rnoexec",    "rnorelatime", "rnostrictatime", "rnosuid", "rnosymfollow", "ro",
   "rprivate",  "rrelatime",  "rro",         "rrw",       "rshared",   "rslave",      "rstrictatime", "rsuid",
   "rsymfollow", "runbindable", "rw",        "shared",    "silent",    "slave",       "strictatime", "suid",
-  "symfollow", "sync",       "tmpcopyup",   "unbindable", NULL,
+  "sync",       "tmpcopyup",   "unbindable", NULL,
 };
 
 static const char *const namespaces[] = { "cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts", NULL };
