@@ -127,8 +127,31 @@ mount_bind (struct ns_init *in, const struct oci_mount *m, const char *source, c
 }
 
 static int
+copyup_into_mount (struct ns_init *in, const struct oci_mount *m, int hidden, bool ro, unsigned long flags,
+                   hull_err *err)
+{
+  cleanup_close int mounted = open_in_root (in->rootfd, m->destination, IN_ROOT_NO_CREATE, 0, err);
+  cleanup_close int dir = -1;
+  char p[FD_PATH_MAX];
+
+  if (mounted < 0)
+    return -1;
+  fd_path (mounted, p);
+  dir = open (p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0)
+    return hull_error (err, errno, "mount `%s`: tmpcopyup", m->destination);
+  if (copyup_dir (hidden, dir, err) < 0)
+    return hull_error_wrap (err, "mount `%s`", m->destination);
+  if (ro && remount_bind (mounted, m->destination, flags | MS_RDONLY, err) < 0)
+    return -1;
+  return 0;
+}
+
+static int
 mount_fs (struct ns_init *in, const struct oci_mount *m, const struct mount_opts *o, hull_err *err)
 {
+  cleanup_close int hidden = -1;
+  bool copyup_ro = false;
   cleanup_close int target = -1;
   char p[FD_PATH_MAX];
   unsigned long flags = o->flags & ~(MS_REMOUNT | MS_BIND | MS_REC);
@@ -137,6 +160,21 @@ mount_fs (struct ns_init *in, const struct oci_mount *m, const struct mount_opts
   if (target < 0)
     return hull_error_wrap (err, "mount `%s`", m->destination);
   fd_path (target, p);
+  if (o->tmpcopyup)
+    {
+      if (strcmp (m->type, "tmpfs") != 0)
+        return hull_error (err, 0, "mount `%s`: tmpcopyup needs a tmpfs", m->destination);
+      /* Readable fd of what the tmpfs is about to hide. */
+      hidden = open (p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (hidden < 0)
+        return hull_error (err, errno, "mount `%s`: tmpcopyup", m->destination);
+      /* Copy into a writable tmpfs, then apply the read-only flag. */
+      if (flags & MS_RDONLY)
+        {
+          copyup_ro = true;
+          flags &= ~MS_RDONLY;
+        }
+    }
   if (mount (m->source != NULL ? m->source : m->type, p, m->type, flags, o->data) < 0)
     {
       int e = errno;
@@ -153,6 +191,8 @@ mount_fs (struct ns_init *in, const struct oci_mount *m, const struct mount_opts
         return hull_error (err, e, "mount `%s` (type %s) on `%s`", m->source ? m->source : "none",
                            m->type, m->destination);
     }
+  if (hidden >= 0 && copyup_into_mount (in, m, hidden, copyup_ro, flags, err) < 0)
+    return -1;
   return mount_finish (in, m, o, err);
 }
 
@@ -166,6 +206,11 @@ mount_one (struct ns_init *in, const struct oci_mount *m, hull_err *err)
     return hull_error (err, 0, "mount: empty destination");
   if (mount_opts_parse (&m->options, &o, err) < 0)
     return hull_error_wrap (err, "mount `%s`", m->destination);
+  if (o.idmap)
+    {
+      mount_opts_free (&o);
+      return hull_error (err, 0, "mount `%s`: idmap mounts are not supported", m->destination);
+    }
 
   if (mount_is_bind (m, &o))
     {

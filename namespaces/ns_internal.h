@@ -145,6 +145,9 @@ int mounts_apply (struct ns_init *in, hull_err *err);
 unsigned long mount_flags_from_statvfs (unsigned long f_flag, bool with_atime);
 int remount_bind (int fd, const char *what, unsigned long flags, hull_err *err);
 
+/* copyup.c: copy the tree at src_dir (readable dir fd) into dst_dir. */
+int copyup_dir (int src_dir, int dst_dir, hull_err *err);
+
 /* cgroup_mount.c: a "cgroup" mount (v1 tmpfs layout or cgroup2). */
 int cgroup_mount (struct ns_init *in, const struct oci_mount *m, const struct mount_opts *o, hull_err *err);
 

@@ -238,3 +238,27 @@ mi_line() {
     assert_success
     ! grep -q "$BUNDLE" /proc/self/mountinfo
 }
+
+@test "mounts: tmpcopyup fills the tmpfs with what it hides" {
+    mkdir -p "$BUNDLE/rootfs/opt/app/sub"
+    echo app-data >"$BUNDLE/rootfs/opt/app/sub/f"
+    ln -s sub/f "$BUNDLE/rootfs/opt/app/link"
+    chmod 750 "$BUNDLE/rootfs/opt/app/sub"
+    add_mount '{"destination": "/opt/app", "type": "tmpfs", "source": "tmpfs", "options": ["tmpcopyup", "mode=755"]}'
+    run_in "cat /opt/app/sub/f; readlink /opt/app/link; stat -c %a /opt/app/sub; echo new >/opt/app/new && echo written; $(mi_line /opt/app)"
+    assert_success
+    assert_line --index 0 app-data
+    assert_line --index 1 sub/f
+    assert_line --index 2 750
+    assert_line --index 3 written
+    assert_line --index 4 --partial ' - tmpfs '
+    [ ! -e "$BUNDLE/rootfs/opt/app/new" ]
+}
+
+@test "mounts: idmap mounts are refused with a clear error" {
+    add_mount "{\"destination\": \"/m\", \"type\": \"bind\", \"source\": \"$HOSTDIR\", \"options\": [\"bind\", \"idmap\"]}"
+    run hull create --bundle "$BUNDLE" "$ID"
+    assert_failure
+    assert_output --partial 'idmap'
+    assert_no_leftovers "$ID"
+}
