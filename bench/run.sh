@@ -212,7 +212,6 @@ probe() {   # can RT run a container (and return its exit status)?  sets STATE[r
         if ! setup_crun_namespace; then
             STATE[$rt]=n/a; WHY[$rt]="cgroup work-around failed: $(tail -1 "$WORK/fix.log")"; return
         fi
-        note "crun: $(tail -1 "$WORK/fix.log") (crun runs in a private mount namespace)"
     fi
     out=$(timed "$rt" run --bundle "$WORK/probe" "$TAG-probe-$rt")
     if [ "${out##* }" = 7 ]; then
@@ -221,7 +220,7 @@ probe() {   # can RT run a container (and return its exit status)?  sets STATE[r
         STATE[$rt]=n/a; WHY[$rt]="run exits 0 for a container process that exits 7"
         delete_all "$rt"
     else
-        STATE[$rt]=n/a; WHY[$rt]="run failed: $(head -c 300 "$WORK/err-$rt" | tr '\n' ' ')"
+        STATE[$rt]=n/a; WHY[$rt]="run failed (status ${out##* }): $(head -c 300 "$WORK/err-$rt" | tr '\n' ' ')"
         delete_all "$rt"
     fi
 }
@@ -355,7 +354,7 @@ for rt in $RUNTIMES; do
     echo "# $rt: ${BIN[$rt]}: ${v:-?}: ${STATE[$rt]}${WHY[$rt]:+ (${WHY[$rt]})}"
 done
 [ -n "$(rotation 0)" ] || die "no runtime can run the bundle"
-[ -z "${MNT[crun]:-}" ] || echo "# crun: worked around 'cgroups in hybrid mode not supported': crun runs in a private mount namespace with the host's v1 hierarchies and no cgroup2 (bench/crun-cgroups.sh); the host is not changed"
+[ -z "${MNT[crun]:-}" ] || echo "# crun: worked around 'cgroups in hybrid mode not supported': crun runs in a private mount namespace: $(tail -1 "$WORK/fix.log") (bench/crun-cgroups.sh); the host is not changed"
 bench_run
 bench_split
 bench_state_list
