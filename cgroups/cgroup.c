@@ -249,8 +249,9 @@ cg_create_in (const struct cg_layout *l, const char *own, const char *cgroups_pa
   for (size_t i = 0; i < l->n; i++)
     {
       cleanup_free char *own_rel = cg_proc_cgroup_lookup (own, cg_hierarchy_key (&l->h[i]));
+      cleanup_free char *base = cg_relative_base (l->mode, l->h[i].v2, own_rel);
       char *rel = NULL;
-      if (cg_compute_path (cgroups_path, id, own_rel ? own_rel : "/", &rel, err) < 0)
+      if (cg_compute_path (cgroups_path, id, base, &rel, err) < 0)
         return -1;
       cg->d[i].h = &l->h[i];
       cg->d[i].rel = rel;

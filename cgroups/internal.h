@@ -73,9 +73,13 @@ const struct cg_dir *cg_dir_primary (const struct hull_cgroup *cg);
 char *cg_clean_path (const char *path);
 /* "slice:prefix:name" as given to the systemd driver. */
 bool cg_is_systemd_path (const char *path);
+/* The base of relative paths in one hierarchy, as runc's drivers: on v1
+   the runtime's own cgroup there (`own`, from /proc/self/cgroup); on a v2
+   host the parent of its own cgroup; the root of the cgroup2 mount of a
+   hybrid host. */
+char *cg_relative_base (enum cgroup_mode mode, bool v2_hierarchy, const char *own);
 /* The path inside one hierarchy: absolute paths as they are, relative ones
-   (and the default, the container id) under `own`, the runtime's own cgroup
-   in that hierarchy, as runc's cgroupfs driver does. */
+   (and the default, the container id) under `own`, a cg_relative_base. */
 int cg_compute_path (const char *cgroups_path, const char *id, const char *own, char **out, hull_err *err);
 /* Find `key` in the text of /proc/<pid>/cgroup ("" for the 0:: line). */
 char *cg_proc_cgroup_lookup (const char *proc_cgroup, const char *key);

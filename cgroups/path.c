@@ -1,10 +1,10 @@
 /* Where a container's cgroup lives.  Pure string work, unit-tested.
  *
  * runc's cgroupfs driver (and hull) place an absolute linux.cgroupsPath at
- * that path in every hierarchy, and a relative one under the runtime's own
- * cgroup in each hierarchy.  With no cgroupsPath runc uses the container id
- * as a relative path; so does hull.  The systemd form "slice:prefix:name"
- * needs the systemd driver, which hull does not have. */
+ * that path in every hierarchy, and a relative one under a base that
+ * depends on the hierarchy (cg_relative_base).  With no cgroupsPath runc
+ * uses the container id as a relative path; so does hull.  The systemd form
+ * "slice:prefix:name" needs the systemd driver, which hull does not have. */
 #include "cgroups/internal.h"
 
 #include <errno.h>
@@ -50,6 +50,25 @@ cg_clean_path (const char *path)
     }
   out[o] = '\0';
   return out;
+}
+
+char *
+cg_relative_base (enum cgroup_mode mode, bool v2_hierarchy, const char *own)
+{
+  cleanup_free char *clean = cg_clean_path (own ? own : "/");
+  char *slash;
+
+  if (!v2_hierarchy)
+    return steal_ptr (&clean);
+  if (mode == CGROUP_MODE_HYBRID)
+    return xstrdup ("/");
+  /* v2: the runtime's own cgroup holds processes, so no controller can be
+     enabled for a child of it; runc uses its parent. */
+  slash = strrchr (clean, '/');
+  if (slash == clean)
+    return xstrdup ("/");
+  *slash = '\0';
+  return steal_ptr (&clean);
 }
 
 bool

@@ -59,6 +59,26 @@ test_compute_path (void)
 }
 
 static void
+test_relative_base (void)
+{
+  static const struct { enum cgroup_mode mode; bool v2; const char *own, *want; } cases[] = {
+    { CGROUP_MODE_V1, false, "/process_api/x", "/process_api/x" },
+    { CGROUP_MODE_HYBRID, false, "/user.slice/s.scope", "/user.slice/s.scope" },
+    { CGROUP_MODE_HYBRID, true, "/user.slice/s.scope", "/" },
+    { CGROUP_MODE_V2, true, "/user.slice/s.scope", "/user.slice" },
+    { CGROUP_MODE_V2, true, "/init.scope", "/" },
+    { CGROUP_MODE_V2, true, "/", "/" },
+    { CGROUP_MODE_V1, false, NULL, "/" },
+  };
+  for (size_t i = 0; i < ARRAY_SIZE (cases); i++)
+    {
+      cleanup_free char *b = cg_relative_base (cases[i].mode, cases[i].v2, cases[i].own);
+      TAP_EQ_STR (b, cases[i].want, "relative base: mode %d, %s hierarchy, own %s", (int) cases[i].mode,
+                  cases[i].v2 ? "cgroup2" : "v1", cases[i].own ? cases[i].own : "(none)");
+    }
+}
+
+static void
 test_proc_cgroup (void)
 {
   const char *text = "9:name=systemd:/user.slice\n4:memory:/process_api/x\n1:cpu,cpuacct:/a\n0::/unified/p\n";
@@ -283,6 +303,7 @@ main (void)
 {
   test_clean_path ();
   test_compute_path ();
+  test_relative_base ();
   test_proc_cgroup ();
   test_path_encoding ();
   test_conversions ();
