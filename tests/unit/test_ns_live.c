@@ -1,0 +1,259 @@
+/* namespaces/ against the real kernel, without the CLI: create/start
+   handshake (including an init that dies before start), errors from the
+   child, ns_exec, and SCMP_ACT_NOTIFY with a listener.  Needs root and
+   busybox; skipped otherwise. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "namespaces/namespaces.h"
+#include "oci-spec/oci_spec.h"
+#include "runtime/util.h"
+#include "tests/unit/tap.h"
+
+static char dir[] = "/tmp/hull-ns-live.XXXXXX";
+static char *bundle, *rootfs, *fifo;
+
+static void
+sh (const char *cmd)
+{
+  if (system (cmd) != 0)
+    {
+      fprintf (stderr, "setup failed: %s\n", cmd);
+      exit (1);
+    }
+}
+
+static void
+make_rootfs (void)
+{
+  cleanup_free char *cmd = NULL;
+  bundle = xasprintf ("%s/bundle", dir);
+  rootfs = xasprintf ("%s/rootfs", bundle);
+  cmd = xasprintf ("mkdir -p %s/bin %s/proc %s/dev %s/tmp && cp /bin/busybox %s/bin/ && "
+                   "for a in sh true sleep cat mkdir echo; do ln -s busybox %s/bin/$a; done",
+                   rootfs, rootfs, rootfs, rootfs, rootfs, rootfs);
+  sh (cmd);
+}
+
+static struct oci_spec *
+spec_for (const char *args_json, const char *extra_linux)
+{
+  hull_err err = NULL;
+  cleanup_free char *json = xasprintf (
+      "{\"ociVersion\":\"1.2.0\",\"process\":{\"user\":{\"uid\":0,\"gid\":0},\"args\":%s,"
+      "\"env\":[\"PATH=/bin\"],\"cwd\":\"/\"},\"root\":{\"path\":\"rootfs\"},"
+      "\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
+      "{\"destination\":\"/dev\",\"type\":\"tmpfs\",\"source\":\"tmpfs\"}],"
+      "\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"mount\"},{\"type\":\"ipc\"},{\"type\":\"network\"}]%s}}",
+      args_json, extra_linux ? extra_linux : "");
+  struct oci_spec *s = oci_spec_parse (json, strlen (json), &err);
+  if (s == NULL)
+    {
+      fprintf (stderr, "bad test config: %s\n", err->msg);
+      exit (1);
+    }
+  return s;
+}
+
+static int
+spawn (struct oci_spec *spec, const char *id, pid_t *pid, hull_err *err)
+{
+  struct ns_spawn_opts o = { .spec = spec, .bundle = bundle, .rootfs = rootfs, .exec_fifo = fifo,
+                             .console_socket_fd = -1, .id = id };
+  unlink (fifo);
+  if (mkfifo (fifo, 0600) < 0)
+    return hull_error (err, errno, "mkfifo");
+  return ns_spawn (&o, pid, err);
+}
+
+static int
+wait_status (pid_t pid)
+{
+  int st;
+  while (waitpid (pid, &st, 0) < 0)
+    if (errno != EINTR)
+      return -1;
+  return WIFEXITED (st) ? WEXITSTATUS (st) : 128 + WTERMSIG (st);
+}
+
+static void
+test_create_start (void)
+{
+  hull_err err = NULL;
+  pid_t pid;
+  cleanup_oci_spec struct oci_spec *spec = spec_for ("[\"sh\",\"-c\",\"exit 3\"]", NULL);
+
+  TAP_EQ_INT (spawn (spec, "live1", &pid, &err), 0, "create: ns_spawn returns the init");
+  TAP_OK (kill (pid, 0) == 0, "the init is alive and blocked before start");
+  TAP_EQ_INT (ns_start (fifo, pid, &err), 0, "start: the fifo handshake");
+  TAP_EQ_INT (wait_status (pid), 3, "the process ran and its status reaches the caller");
+}
+
+static void
+test_start_after_death (void)
+{
+  hull_err err = NULL;
+  pid_t pid;
+  cleanup_oci_spec struct oci_spec *spec = spec_for ("[\"true\"]", NULL);
+
+  TAP_EQ_INT (spawn (spec, "live2", &pid, &err), 0, "create for the dead-init case");
+  kill (pid, SIGKILL);
+  /* Not reaped yet: a zombie.  ns_start must notice, not hang (alarm as
+     the safety net of this test). */
+  alarm (60);
+  TAP_EQ_INT (ns_start (fifo, pid, &err), -1, "start of a dead (zombie) init fails");
+  TAP_OK (err && strstr (err->msg, "container not running"), "with \"container not running\"");
+  hull_error_release (&err);
+  wait_status (pid);
+  TAP_EQ_INT (ns_start (fifo, pid, &err), -1, "start of a reaped init fails too");
+  hull_error_release (&err);
+  alarm (0);
+}
+
+static void
+test_child_error (void)
+{
+  hull_err err = NULL;
+  pid_t pid = 0;
+  cleanup_oci_spec struct oci_spec *spec = spec_for ("[\"no-such-thing\"]", NULL);
+
+  TAP_EQ_INT (spawn (spec, "live3", &pid, &err), -1, "create fails for a missing executable");
+  TAP_EQ_STR (err ? err->msg : NULL, "exec: \"no-such-thing\": executable file not found in $PATH",
+              "the child's message reaches the caller unchanged");
+  hull_error_release (&err);
+  TAP_OK (waitpid (-1, NULL, WNOHANG) < 0 && errno == ECHILD, "the failed child was reaped");
+}
+
+static void
+test_exec (void)
+{
+  hull_err err = NULL;
+  pid_t pid, epid;
+  char buf[256] = "";
+  cleanup_free char *path = xasprintf ("%s/tmp/out", rootfs);
+  cleanup_oci_spec struct oci_spec *spec = spec_for ("[\"sleep\",\"100\"]", NULL);
+
+  TAP_EQ_INT (spawn (spec, "live4", &pid, &err), 0, "create the container for exec");
+  TAP_EQ_INT (ns_start (fifo, pid, &err), 0, "start it");
+
+  struct oci_process p = *spec->process;
+  char *args[] = { "sh", "-c", "cat /proc/1/cmdline >/tmp/out; echo \" $$\" >>/tmp/out", NULL };
+  p.args = (struct oci_strv) { args, 3 };
+  struct ns_exec_opts eo = { .init_pid = pid, .spec = spec, .process = &p, .console_socket_fd = -1 };
+  TAP_EQ_INT (ns_exec (&eo, &epid, &err), 0, "ns_exec starts a process in the container");
+  TAP_EQ_INT (wait_status (epid), 0, "it is our child and exits 0");
+  FILE *f = fopen (path, "r");
+  size_t n = f ? fread (buf, 1, sizeof buf - 1, f) : 0;
+  if (f)
+    fclose (f);
+  buf[n] = '\0';
+  TAP_OK (n > 10 && memcmp (buf, "sleep\0" "100\0", 10) == 0, "it sees the init as pid 1 (same pid namespace)");
+  TAP_OK (atoi (buf + 10) > 1, "and has a pid of that namespace: %d", atoi (buf + 10));
+
+  char *bad[] = { "nope", NULL };
+  p.args = (struct oci_strv) { bad, 1 };
+  TAP_EQ_INT (ns_exec (&eo, &epid, &err), -1, "ns_exec of a missing binary fails");
+  TAP_OK (err && strstr (err->msg, "executable file not found"), "with the lookup error");
+  hull_error_release (&err);
+
+  kill (pid, SIGKILL);
+  wait_status (pid);
+  eo.init_pid = pid;
+  p.args = (struct oci_strv) { args, 3 };
+  TAP_EQ_INT (ns_exec (&eo, &epid, &err), -1, "ns_exec into a dead container fails");
+  hull_error_release (&err);
+}
+
+static void
+test_seccomp_notify (void)
+{
+  hull_err err = NULL;
+  pid_t pid;
+  char cbuf[CMSG_SPACE (sizeof (int))], payload[4096];
+  cleanup_free char *sock_path = xasprintf ("%s/agent.sock", dir);
+  cleanup_free char *made = xasprintf ("%s/tmp/notified", rootfs);
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  int lsock, conn, notify_fd = -1;
+
+  strcpy (addr.sun_path, sock_path);
+  lsock = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  TAP_OK (lsock >= 0 && bind (lsock, (struct sockaddr *) &addr, sizeof addr) == 0 && listen (lsock, 1) == 0,
+          "seccomp agent listens");
+  cleanup_free char *extra = xasprintf (
+      ",\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"%s\",\"listenerMetadata\":\"meta-x\","
+      "\"syscalls\":[{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_NOTIFY\"}]}", sock_path);
+  cleanup_oci_spec struct oci_spec *spec = spec_for ("[\"mkdir\",\"/tmp/notified\"]", extra);
+
+  TAP_EQ_INT (spawn (spec, "live5", &pid, &err), 0, "create with a notify profile");
+  if (err)
+    printf ("# %s\n", err->msg);
+  TAP_EQ_INT (ns_start (fifo, pid, &err), 0, "start");
+  conn = accept4 (lsock, NULL, NULL, SOCK_CLOEXEC);
+  struct iovec iov = { .iov_base = payload, .iov_len = sizeof payload - 1 };
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+  ssize_t n = conn >= 0 ? recvmsg (conn, &msg, MSG_CMSG_CLOEXEC) : -1;
+  struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR (&msg) : NULL;
+  if (c != NULL && c->cmsg_type == SCM_RIGHTS)
+    memcpy (&notify_fd, CMSG_DATA (c), sizeof (int));
+  payload[n > 0 ? n : 0] = '\0';
+  TAP_OK (notify_fd >= 0, "the listener fd arrives with SCM_RIGHTS");
+  TAP_OK (strstr (payload, "\"seccompFd\"") && strstr (payload, "\"live5\"") && strstr (payload, "meta-x"),
+          "with the container process state: %s", payload);
+
+  struct seccomp_notif req;
+  struct seccomp_notif_resp resp;
+  memset (&req, 0, sizeof req);
+  alarm (60);
+  int r = notify_fd >= 0 ? ioctl (notify_fd, SECCOMP_IOCTL_NOTIF_RECV, &req) : -1;
+  TAP_OK (r == 0 && req.data.nr == __NR_mkdir, "the container's mkdir is notified");
+  memset (&resp, 0, sizeof resp);
+  resp.id = req.id;
+  resp.error = -ENOSPC;
+  TAP_OK (r == 0 && ioctl (notify_fd, SECCOMP_IOCTL_NOTIF_SEND, &resp) == 0, "the agent answers ENOSPC");
+  alarm (0);
+  TAP_EQ_INT (wait_status (pid), 1, "mkdir failed with the agent's answer");
+  TAP_OK (access (made, F_OK) < 0, "and the directory was not created");
+  if (notify_fd >= 0)
+    close (notify_fd);
+  if (conn >= 0)
+    close (conn);
+  close (lsock);
+}
+
+int
+main (void)
+{
+  cleanup_free char *cmd = NULL;
+  if (geteuid () != 0 || access ("/bin/busybox", X_OK) != 0)
+    {
+      printf ("ok 1 # SKIP needs root and /bin/busybox\n1..1\n");
+      return 0;
+    }
+  if (mkdtemp (dir) == NULL)
+    return 1;
+  fifo = xasprintf ("%s/exec.fifo", dir);
+  make_rootfs ();
+  test_create_start ();
+  test_start_after_death ();
+  test_child_error ();
+  test_exec ();
+  test_seccomp_notify ();
+  free (fifo);
+  free (rootfs);
+  free (bundle);
+  cmd = xasprintf ("rm -rf %s", dir);
+  sh (cmd);
+  return tap_done ();
+}
