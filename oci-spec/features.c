@@ -49,7 +49,8 @@ static const char *const seccomp_archs[] = {
 };
 
 static const char *const seccomp_flags[] = { "SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
-                                             "SECCOMP_FILTER_FLAG_SPEC_ALLOW", NULL };
+                                             "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
+                                             "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", NULL };
 
 static void
 enabled (yajl_gen g, const char *key, bool on)
