@@ -49,7 +49,7 @@ struct monitor
   const struct ns_spawn_opts *opts;
   struct hull_process cfg;
   struct microvm_qemu_config qc;
-  char *kernel, *initrd, *image, *console;
+  char *kernel, *initrd, *image, *console, *state_dir;
   int go_fd;      /* parent says: placed in the cgroup, hooks ran */
   int report_fd;  /* we say: READY, or why not */
 };
@@ -267,9 +267,17 @@ monitor_main (struct monitor *m)
     }
 
   int status = 0;
-  struct microvm_relay relay = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, sfd, -1 };
+  struct microvm_exec_server execs = { .listen_fd = -1 };
+  struct microvm_relay relay = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, sfd, -1, &execs };
   if (tty >= 0)
-    relay = (struct microvm_relay) { tty, tty, tty, sfd, tty };
+    relay = (struct microvm_relay) { tty, tty, tty, sfd, tty, &execs };
+  int state_fd = open (m->state_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (state_fd < 0 || microvm_exec_server_open (&execs, state_fd, MICROVM_EXEC_SOCKET, &err) < 0)
+    {
+      /* exec will say the container is not reachable; the process runs. */
+      relay.execs = NULL;
+      hull_error_release (&err);
+    }
   signal (SIGPIPE, SIG_IGN);
   if (microvm_ctl_run (&ctl, &relay, &status, &err) < 0)
     {
@@ -280,6 +288,11 @@ monitor_main (struct monitor *m)
     }
   else if (ctl.guest_error)
     fprintf (stderr, "hull: microvm: %s\n", ctl.guest_error);
+  if (relay.execs)
+    {
+      microvm_exec_server_close (&execs);
+      unlinkat (state_fd, MICROVM_EXEC_SOCKET, 0);
+    }
   if (! ctl.vmm_exited)
     microvm_stop_vmm (vmm, 5000);
   die_like (status);
@@ -293,6 +306,7 @@ monitor_release (struct monitor *m, struct microvm_inject *inject, size_t n_inje
   free (m->initrd);
   free (m->image);
   free (m->console);
+  free (m->state_dir);
 }
 
 static int
@@ -312,6 +326,7 @@ prepare (struct hull_container *c, const struct ns_spawn_opts *opts, struct moni
   if (microvm_guest_config (spec, opts->bundle, &m->cfg, &inject, &n_inject, err) < 0)
     return -1;
   m->image = hull_state_path (c->sd, IMAGE_FILE);
+  m->state_dir = xstrdup (c->sd->path);
   m->console = hull_state_path (c->sd, CONSOLE_FILE);
   struct microvm_image_opts io = {
     .rootfs = opts->rootfs, .cache_dir = cache && *cache ? cache : "/var/cache/hull/images", .output = m->image,
@@ -434,6 +449,25 @@ microvm_delete (struct hull_container *c, hull_err *err)
   /* The image and console log are in the state directory, which the
      lifecycle removes next. */
   return 0;
+}
+
+int
+hull_microvm_exec (struct hull_container *c, const struct oci_process *process, const int fds[3], int signal_fd,
+                   int *wait_status, hull_err *err)
+{
+  struct hull_process p;
+  cleanup_free char *guest_error = NULL;
+
+  if (process->terminal)
+    return hull_error (err, ENOTSUP, "exec with a terminal is not supported in microVM isolation yet");
+  if (microvm_guest_process (process, &p, err) < 0)
+    return -1;
+  int ret = microvm_exec_request (c->sd->dirfd, MICROVM_EXEC_SOCKET, &p, fds, signal_fd, wait_status, &guest_error,
+                                  err);
+  hull_process_release (&p);
+  if (ret == 0 && guest_error)
+    fprintf (stderr, "hull: microvm: %s\n", guest_error);
+  return ret;
 }
 
 const struct hull_backend hull_backend_microvm = {

@@ -252,10 +252,13 @@ microvm_ctl_run (struct microvm_ctl *c, const struct microvm_relay *r, int *wait
   for (;;)
     {
       struct hull_msg m;
-      struct pollfd pfd[4] = { { c->fd, POLLIN, 0 }, { c->vmm_pidfd, POLLIN, 0 }, { stdin_fd, POLLIN, 0 },
-                               { r->signal_fd, POLLIN, 0 } };
+      struct pollfd pfd[4 + MICROVM_EXEC_POLLFDS] = { { c->fd, POLLIN, 0 }, { c->vmm_pidfd, POLLIN, 0 },
+                                                      { stdin_fd, POLLIN, 0 }, { r->signal_fd, POLLIN, 0 } };
+      size_t npfd = 4;
+      if (r->execs)
+        npfd += microvm_exec_server_pollfds (r->execs, pfd + 4);
       /* Bytes already read from the port are handled before polling. */
-      int n = poll (pfd, 4, c->in_off < c->in_len ? 0 : -1);
+      int n = poll (pfd, npfd, c->in_off < c->in_len ? 0 : -1);
       if (n < 0 && errno != EINTR)
         return hull_error (err, errno, "poll");
       if (n < 0)
@@ -294,6 +297,8 @@ microvm_ctl_run (struct microvm_ctl *c, const struct microvm_relay *r, int *wait
           if (got == 0 || got == -1)
             stdin_fd = -1;
         }
+      if (r->execs && microvm_exec_server_handle (r->execs, c, pfd + 4, err) < 0)
+        return -1;
       if (! (pfd[0].revents || pfd[1].revents || c->in_off < c->in_len))
         continue;
       if (microvm_ctl_recv (c, &m, pfd[0].revents || c->in_off < c->in_len ? 0 : 1000, err) < 0)
@@ -308,7 +313,12 @@ microvm_ctl_run (struct microvm_ctl *c, const struct microvm_relay *r, int *wait
       if (m.id != 0)
         {
           uint32_t id = m.id;
+          int handled = microvm_exec_server_guest_frame (r->execs, &m);
           hull_msg_clear (&m);
+          if (handled > 0)
+            continue;
+          if (handled < 0)
+            return hull_error (err, EPROTO, "the guest sent a malformed %s for process %u", "frame", id);
           return hull_error (err, EPROTO, "the guest sent a frame for unknown process %u", id);
         }
       uint32_t v;

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <poll.h>
 #include <sys/types.h>
 
 #include "microvm/guest/proto.h"
@@ -129,6 +130,42 @@ int microvm_ctl_boot (struct microvm_ctl *c, const struct hull_process *cfg, int
 /* Guest text made safe for a terminal: control bytes become '?'. */
 char *microvm_sanitize_text (const uint8_t *p, size_t len);
 
+/* ---- exec.c ---- */
+
+#define MICROVM_MAX_EXECS 32
+#define MICROVM_EXEC_SOCKET "microvm-exec.sock"
+
+struct microvm_exec_slot
+{
+  int client;          /* the exec client's connection; -1: free */
+  uint32_t id;
+  bool started;
+  int fds[3];          /* the client's stdin, stdout, stderr */
+};
+
+struct microvm_exec_server
+{
+  int listen_fd;
+  uint32_t next_id;
+  struct microvm_exec_slot slots[MICROVM_MAX_EXECS];
+};
+
+/* Listens on dirfd/name (SOCK_SEQPACKET). */
+int microvm_exec_server_open (struct microvm_exec_server *s, int dirfd, const char *name, hull_err *err);
+void microvm_exec_server_close (struct microvm_exec_server *s);
+#define MICROVM_EXEC_POLLFDS (1 + 2 * MICROVM_MAX_EXECS)
+/* Fills MICROVM_EXEC_POLLFDS entries (fd -1 where unused). */
+size_t microvm_exec_server_pollfds (struct microvm_exec_server *s, struct pollfd *pfd);
+int microvm_exec_server_handle (struct microvm_exec_server *s, struct microvm_ctl *c, const struct pollfd *pfd,
+                                hull_err *err);
+/* A guest frame for an exec id: 1 handled, 0 not an exec of ours, -1 malformed. */
+int microvm_exec_server_guest_frame (struct microvm_exec_server *s, const struct hull_msg *m);
+/* The client side: runs p in the guest with fds as its stdio, forwards the
+   signals read from signal_fd (or -1), and returns its wait status; the
+   guest's reason when it could not start goes to *guest_error. */
+int microvm_exec_request (int dirfd, const char *name, const struct hull_process *p, const int fds[3], int signal_fd,
+                          int *wait_status, char **guest_error, hull_err *err);
+
 /* A run of the container's process after READY: START, stdio relayed
    between the frames and the given fds, signals forwarded, until EXIT.
    Returns the wait status the guest reported; when the process could not
@@ -139,6 +176,7 @@ struct microvm_relay
   int stdout_fd, stderr_fd;
   int signal_fd;             /* a signalfd whose signals are forwarded, or -1 */
   int winsize_fd;            /* a terminal: SIGWINCH sends its size as WINSIZE; -1: none */
+  struct microvm_exec_server *execs;   /* serve exec requests meanwhile, or NULL */
 };
 int microvm_ctl_run (struct microvm_ctl *c, const struct microvm_relay *r, int *wait_status, hull_err *err);
 

@@ -8,7 +8,12 @@
  *   hull-microvm-run [--kernel BZIMAGE] [--initrd CPIO] [--qemu PATH]
  *                    [--cpus N] [--memory MIB] [--disk-size MIB]
  *                    [--image-cache DIR] [--boot-timeout SECONDS]
- *                    [--console-log FILE] BUNDLE
+ *                    [--console-log FILE] [--exec-server DIR] BUNDLE
+ *   hull-microvm-run --exec DIR [--] ARGS...
+ *
+ * --exec-server DIR also serves exec requests on DIR/microvm-exec.sock
+ * while the process runs; --exec DIR runs ARGS in that VM (as root, in /,
+ * with a default PATH) and exits with its status.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,7 +36,8 @@
 
 struct opts
 {
-  const char *kernel, *initrd, *qemu, *cache, *console_log, *bundle;
+  const char *kernel, *initrd, *qemu, *cache, *console_log, *bundle, *exec_server, *exec_dir;
+  char **exec_args;
   unsigned cpus, memory_mib, boot_timeout_s;
   uint64_t disk_mib;
 };
@@ -41,7 +47,9 @@ usage (int code)
 {
   fprintf (code ? stderr : stdout,
            "usage: " PROG " [--kernel BZIMAGE] [--initrd CPIO] [--qemu PATH] [--cpus N] [--memory MIB]\n"
-           "       [--disk-size MIB] [--image-cache DIR] [--boot-timeout SECONDS] [--console-log FILE] BUNDLE\n");
+           "       [--disk-size MIB] [--image-cache DIR] [--boot-timeout SECONDS] [--console-log FILE]\n"
+           "       [--exec-server DIR] BUNDLE\n"
+           "       " PROG " --exec DIR [--] ARGS...\n");
   exit (code);
 }
 
@@ -68,10 +76,11 @@ parse_args (int argc, char **argv, struct opts *o)
     { "memory", required_argument, NULL, 'm' },       { "disk-size", required_argument, NULL, 'd' },
     { "image-cache", required_argument, NULL, 'C' },  { "boot-timeout", required_argument, NULL, 't' },
     { "console-log", required_argument, NULL, 'l' },  { "help", no_argument, NULL, 'h' },
+    { "exec-server", required_argument, NULL, 'S' },  { "exec", required_argument, NULL, 'E' },
     { NULL, 0, NULL, 0 },
   };
   int ch;
-  while ((ch = getopt_long (argc, argv, "h", longopts, NULL)) != -1)
+  while ((ch = getopt_long (argc, argv, "+h", longopts, NULL)) != -1)
     switch (ch)
       {
       case 'k': o->kernel = optarg; break;
@@ -83,9 +92,18 @@ parse_args (int argc, char **argv, struct opts *o)
       case 'C': o->cache = optarg; break;
       case 't': o->boot_timeout_s = number ("--boot-timeout", optarg, 3600); break;
       case 'l': o->console_log = optarg; break;
+      case 'S': o->exec_server = optarg; break;
+      case 'E': o->exec_dir = optarg; break;
       case 'h': usage (0);
       default: usage (2);
       }
+  if (o->exec_dir)
+    {
+      if (optind >= argc)
+        usage (2);
+      o->exec_args = argv + optind;
+      return;
+    }
   if (optind != argc - 1)
     usage (2);
   o->bundle = argv[optind];
@@ -136,6 +154,8 @@ run (const struct opts *o, char *workdir, int *status, hull_err *err)
   int sv[2] = { -1, -1 };
   pid_t vmm = 0;
   struct microvm_ctl ctl;
+  struct microvm_exec_server execs = { .listen_fd = -1 };
+  cleanup_close int exec_dirfd = -1;
   int sfd = -1;
   int ret = -1;
 
@@ -192,7 +212,19 @@ run (const struct opts *o, char *workdir, int *status, hull_err *err)
       show_console_tail (log);
       goto out_ctl;
     }
-  struct microvm_relay relay = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, sfd, -1 };
+  if (o->exec_server)
+    {
+      exec_dirfd = open (o->exec_server, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (exec_dirfd < 0)
+        {
+          hull_error (err, errno, "exec server directory `%s`", o->exec_server);
+          goto out_ctl;
+        }
+      if (microvm_exec_server_open (&execs, exec_dirfd, MICROVM_EXEC_SOCKET, err) < 0)
+        goto out_ctl;
+    }
+  struct microvm_relay relay = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, sfd, -1,
+                                 o->exec_server ? &execs : NULL };
   if (microvm_ctl_run (&ctl, &relay, status, err) < 0)
     {
       show_console_tail (log);
@@ -202,6 +234,11 @@ run (const struct opts *o, char *workdir, int *status, hull_err *err)
     fprintf (stderr, PROG ": guest: %s\n", ctl.guest_error);
   ret = 0;
 out_ctl:
+  if (execs.listen_fd >= 0)
+    {
+      microvm_exec_server_close (&execs);
+      unlinkat (exec_dirfd, MICROVM_EXEC_SOCKET, 0);
+    }
   if (ctl.vmm_exited)
     vmm = 0;
   microvm_ctl_release (&ctl);
@@ -223,6 +260,47 @@ out:
   return ret;
 }
 
+static int
+exec_client (const struct opts *o)
+{
+  static char *env[] = { "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+  struct hull_process p = { .env = env, .n_env = 1, .cwd = "/" };
+  int fds[3] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO };
+  cleanup_free char *guest_error = NULL;
+  hull_err err = NULL;
+  int status = 0;
+  sigset_t mask;
+
+  p.args = o->exec_args;
+  while (p.args[p.n_args])
+    p.n_args++;
+  sigemptyset (&mask);
+  sigaddset (&mask, SIGINT);
+  sigaddset (&mask, SIGTERM);
+  sigaddset (&mask, SIGHUP);
+  sigprocmask (SIG_BLOCK, &mask, NULL);
+  int sfd = signalfd (-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+  int dirfd = open (o->exec_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0)
+    {
+      fprintf (stderr, PROG ": %s: %s\n", o->exec_dir, strerror (errno));
+      return 1;
+    }
+  int ret = microvm_exec_request (dirfd, MICROVM_EXEC_SOCKET, &p, fds, sfd, &status, &guest_error, &err);
+  close (dirfd);
+  if (ret < 0)
+    {
+      fprintf (stderr, PROG ": %s\n", err->msg);
+      hull_error_release (&err);
+      return 1;
+    }
+  if (guest_error)
+    fprintf (stderr, PROG ": guest: %s\n", guest_error);
+  if (WIFSIGNALED (status))
+    return 128 + WTERMSIG (status);
+  return WEXITSTATUS (status);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -234,6 +312,8 @@ main (int argc, char **argv)
 
   parse_args (argc, argv, &o);
   signal (SIGPIPE, SIG_IGN);
+  if (o.exec_dir)
+    return exec_client (&o);
   if (mkdtemp (workdir) == NULL)
     {
       fprintf (stderr, PROG ": mkdtemp: %s\n", strerror (errno));

@@ -173,3 +173,33 @@ vm_run() {
     [[ "$stderr" == *"the VM stopped"*"before the guest reported"* ]] || fail "stderr: $stderr"
     [[ "$stderr" == *"guest console"* ]] || fail "no console tail in: $stderr"
 }
+
+@test "microvm qemu: exec runs more processes in the running guest" {
+    update_config '.process.args = ["sh", "-c", "echo up; while [ ! -e /tmp/stop ]; do sleep 0.1; done; echo main-done"]
+                   | .mounts += [{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs"}]'
+    local out=$BATS_TEST_TMPDIR/out sock=$BATS_TEST_TMPDIR/sock i
+    mkdir "$sock"
+    "$RUNNER" --kernel "$GUEST_KERNEL" --image-cache "$IMAGE_CACHE" --exec-server "$sock" "$BUNDLE" </dev/null >"$out" 2>&1 &
+    local pid=$!
+    for ((i = 0; i < 600; i++)); do grep -q up "$out" && break; sleep 0.5; done
+    grep -q up "$out" || { kill -9 $pid; fail "guest never got up: $(cat "$out")"; }
+
+    run --separate-stderr "$RUNNER" --exec "$sock" sh -c 'echo exec-out; echo exec-err >&2; id -u; exit 9'
+    assert_equal "$status" 9
+    assert_equal "$output" "$(printf 'exec-out\n0')"
+    assert_equal "$stderr" "exec-err"
+
+    run "$RUNNER" --exec "$sock" sh -c 'cat; echo eof'  < <(printf 'piped\n')
+    assert_success
+    assert_output "$(printf 'piped\neof')"
+
+    run -127 --separate-stderr "$RUNNER" --exec "$sock" /no/such/binary
+    [[ "$stderr" == *"exec \`/no/such/binary\`"* ]] || fail "stderr: $stderr"
+
+    "$RUNNER" --exec "$sock" touch /tmp/stop
+    local rc=0
+    wait $pid || rc=$?
+    assert_equal "$rc" 0
+    grep -q main-done "$out"
+    [ -z "$(ls -A "$sock")" ] || fail "exec socket left behind: $(ls -A "$sock")"
+}
