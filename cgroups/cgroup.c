@@ -300,13 +300,23 @@ cgroup_load (const char *path, struct hull_cgroup **out, hull_err *err)
   for (size_t i = 0; i < l->n; i++)
     {
       char *rel = cg_path_decode (path, cg_hierarchy_key (&l->h[i]), err);
+      char *abs;
       if (rel == NULL)
         return -1;
-      cg->d[i].h = &l->h[i];
-      cg->d[i].rel = rel;
-      cg->d[i].abs = abs_dir (&l->h[i], rel);
+      abs = abs_dir (&l->h[i], rel);
+      /* A hierarchy mounted after the container was created has no
+         directory for it: leave it out. */
+      if (access (abs, F_OK) < 0)
+        {
+          free (rel);
+          free (abs);
+          continue;
+        }
+      cg->d[cg->n].h = &l->h[i];
+      cg->d[cg->n].rel = rel;
+      cg->d[cg->n].abs = abs;
       cg->n++;
-      any |= access (cg->d[i].abs, F_OK) == 0;
+      any = true;
     }
   if (!any)
     return hull_error (err, ENOENT, "cgroup `%s` does not exist", path);
