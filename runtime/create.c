@@ -252,8 +252,16 @@ hull_create_container (const struct hull_context *ctx, const char *id, const str
   if (write_file_at (c.sd->dirfd, "config.json", config_text, config_len, err) < 0 || prepare_fifo (&c, err) < 0)
     goto fail;
 
-  if (cgroup_create (spec->linux_ != NULL ? spec->linux_->cgroups_path : NULL, id,
-                     spec->linux_ != NULL ? spec->linux_->resources : NULL, &c.cgroup, err) < 0)
+  if (hull_log_debug_enabled ())
+    {
+      cleanup_free char *why = NULL;
+      cgroup_detect_mode (&why);
+      hull_log_debug ("cgroups: %s", why);
+    }
+  if (cgroup_create_with_devices (spec->linux_ != NULL ? spec->linux_->cgroups_path : NULL, id,
+                                  spec->linux_ != NULL ? spec->linux_->resources : NULL,
+                                  spec->linux_ != NULL ? spec->linux_->devices : NULL,
+                                  spec->linux_ != NULL ? spec->linux_->devices_len : 0, &c.cgroup, err) < 0)
     goto fail;
   c.st.cgroup_path = xstrdup (cgroup_path (c.cgroup));
   hull_log_debug ("container %s: cgroup %s", id, c.st.cgroup_path);
