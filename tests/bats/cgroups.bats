@@ -96,6 +96,24 @@ run_detached() {   # start the container with `sleep` as its process and print i
     assert_no_leftovers "$ID"
 }
 
+@test "cgroups: a linux.devices entry is allowed in the device cgroup, as runc does" {
+    [ -c /dev/fuse ] || skip "no /dev/fuse on this host"
+    update_config '.linux.devices = [ { "path": "/dev/fuse", "type": "c", "major": 10, "minor": 229, "fileMode": 438 } ]
+        | .process.args = ["sh", "-c", "exec 3<>/dev/fuse && echo opened"]'
+    run hull run --bundle "$BUNDLE" "$ID"
+    assert_success
+    assert_output "opened"
+    assert_no_leftovers "$ID"
+}
+
+@test "cgroups: --debug says which cgroup layout was found" {
+    update_config '.process.args = ["true"]'
+    run hull --debug run --bundle "$BUNDLE" "$ID"
+    assert_success
+    assert_output --regexp "cgroups: (v1|v2|hybrid)"
+    assert_no_leftovers "$ID"
+}
+
 @test "cgroups: a memory hog is OOM-killed at memory.limit" {
     update_config '.linux.resources.memory = { "limit": 16777216, "swap": 16777216 }
         | .process.args = ["sh", "-c", "x=0123456789abcdef; while true; do x=$x$x; done"]'
