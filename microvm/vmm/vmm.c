@@ -3,6 +3,7 @@
    down and report how the guest ended. */
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -362,10 +363,18 @@ map_file (const char *what, const char *path, struct mapped_file *f, struct vmm_
   f->len = 0;
   if (fd < 0)
     return vmm_errorf (err, errno, "%s `%s`", what, path);
-  if (fstat (fd, &st) < 0 || !S_ISREG (st.st_mode))
+  if (fstat (fd, &st) < 0)
+    {
+      int e = errno;
+      close (fd);
+      return vmm_errorf (err, e, "%s `%s`", what, path);
+    }
+  if (!S_ISREG (st.st_mode))
     {
       close (fd);
-      return vmm_errorf (err, S_ISDIR (st.st_mode) ? EISDIR : EINVAL, "%s `%s`", what, path);
+      if (S_ISDIR (st.st_mode))
+        return vmm_errorf (err, EISDIR, "%s `%s`", what, path);
+      return vmm_errorf (err, 0, "%s `%s` is not a regular file", what, path);
     }
   if (st.st_size == 0)
     {
@@ -394,6 +403,8 @@ unmap_file (struct mapped_file *f)
 static int
 validate_config (const struct vmm_config *cfg, struct vmm_err *err)
 {
+  size_t i;
+
   if (cfg->kernel_path == NULL || *cfg->kernel_path == '\0')
     return vmm_errorf (err, 0, "no kernel given");
   if (cfg->cpus < 1 || cfg->cpus > VMM_MAX_CPUS)
@@ -403,6 +414,20 @@ validate_config (const struct vmm_config *cfg, struct vmm_err *err)
                        (unsigned long long) cfg->mem_mib, VMM_MIN_MEM_MIB, VMM_MAX_MEM_MIB);
   if (cfg->n_disks > VMM_MAX_DISKS || cfg->n_nets > VMM_MAX_NETS)
     return vmm_errorf (err, 0, "too many devices");
+  for (i = 0; i < cfg->n_nets; i++)
+    {
+      const char *name = cfg->nets[i].tap_name;
+      size_t len = name ? strlen (name) : 0;
+      if (cfg->nets[i].tap_fd >= 0)
+        continue;
+      if (len == 0 || len >= IFNAMSIZ || strcspn (name, "/: \t\n") != len || strcmp (name, ".") == 0
+          || strcmp (name, "..") == 0)
+        return vmm_errorf (err, 0, "TAP name `%s` is not a valid interface name", name ? name : "");
+      /* The VMM attaches to an existing TAP and never creates one, so a
+         typo cannot leave a stray interface behind. */
+      if (if_nametoindex (name) == 0)
+        return vmm_errorf (err, 0, "TAP device `%s` does not exist", name);
+    }
   return 0;
 }
 
