@@ -513,8 +513,12 @@ setup_signals (struct vmm *vm, struct signal_state *s, struct vmm_err *err)
   sigaddset (&set, SIGHUP);
   /* Blocked before the vCPU threads exist, so they inherit the mask and the
      signalfd is the only receiver. */
+  /* SIGPIPE too: a closed console reader must not kill the VMM (writes get
+     EPIPE and the byte is dropped). */
+  sigaddset (&set, SIGPIPE);
   if (pthread_sigmask (SIG_BLOCK, &set, &s->old_mask) < 0)
     return vmm_errorf (err, errno, "sigprocmask");
+  sigdelset (&set, SIGPIPE);
   s->fd = signalfd (-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
   if (s->fd < 0)
     return vmm_errorf (err, errno, "signalfd");
@@ -637,7 +641,16 @@ out:
   vmm_request_exit (vm, VMM_EXIT_ERROR, 1, err ? err->msg : "set-up failed");
   teardown (vm);
   if (signals_set)
-    pthread_sigmask (SIG_SETMASK, &sig.old_mask, NULL);
+    {
+      /* Drop a SIGPIPE left pending by a console write before unblocking. */
+      sigset_t pipe_set;
+      struct timespec zero = { 0, 0 };
+      sigemptyset (&pipe_set);
+      sigaddset (&pipe_set, SIGPIPE);
+      while (sigtimedwait (&pipe_set, NULL, &zero) == SIGPIPE)
+        ;
+      pthread_sigmask (SIG_SETMASK, &sig.old_mask, NULL);
+    }
   if (sig.fd >= 0)
     close (sig.fd);
   if (r == 0)
