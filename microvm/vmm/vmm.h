@@ -67,6 +67,17 @@ struct vmm_net_config
 #define VMM_MAX_DISKS 8
 #define VMM_MAX_NETS 4
 
+/* virtio-console port: port 0 is the console (hvc0, name NULL), the others
+   are named (/sys/class/virtio-ports/.../name, e.g. "hull.control"). */
+struct vmm_console_port_config
+{
+  const char *name;
+  int in_fd;    /* host -> guest, owned by the caller, -1: none */
+  int out_fd;   /* guest -> host, owned by the caller, -1: discarded */
+};
+
+#define VMM_MAX_CONSOLE_PORTS 7
+
 struct vmm_config
 {
   const char *kvm_path;      /* NULL: $HULL_KVM_DEVICE, else /dev/kvm */
@@ -83,6 +94,9 @@ struct vmm_config
   size_t n_disks;
   struct vmm_net_config nets[VMM_MAX_NETS];
   size_t n_nets;
+  /* A virtio-console when n_console_ports > 0; ports[0] is hvc0. */
+  struct vmm_console_port_config console_ports[VMM_MAX_CONSOLE_PORTS];
+  size_t n_console_ports;
 };
 
 /* Sets the defaults: 1 vCPU, 128 MiB, no devices, fds -1. */
@@ -157,6 +171,10 @@ void vmm_request_exit (struct vmm *vm, enum vmm_exit_reason reason, int status, 
    in place and before the command line is written: create the virtio-mmio
    devices for cfg->disks and cfg->nets.  Defined in virtio_devices.c. */
 int vmm_attach_virtio_devices (struct vmm *vm, struct vmm_err *err);
+/* Frees them again (closing their fds); for teardown, once the vCPUs have
+   stopped, before the event loop is freed and guest memory unmapped.  Safe
+   to call when nothing (or only part) was attached. */
+void vmm_detach_virtio_devices (struct vmm *vm);
 
 /* Builds the VM, boots cfg->kernel_path and runs until the guest exits.
    Returns 0 with *exit filled when the guest ran (whatever way it ended), or
