@@ -144,6 +144,36 @@ scenario_exits (void)
   return 0;
 }
 
+/* Serial input: reads one line from COM1 (polling LSR.DR) and echoes it. */
+static int
+scenario_echo (void)
+{
+  char line[128];
+  unsigned n = 0;
+  long spins = 0;
+
+  tg_puts ("echo: ready\n");
+  while (n + 1 < sizeof line)
+    {
+      char c;
+      if (!(inb (0x3f8 + 5) & 0x01))
+        {
+          /* Some tens of seconds of polling exits before giving up. */
+          if (++spins > 3000000)
+            return 3;
+          cpu_relax ();
+          continue;
+        }
+      c = (char) inb (0x3f8);
+      if (c == '\n' || c == '\r')
+        break;
+      line[n++] = c;
+    }
+  line[n] = '\0';
+  tg_printf ("echo: %s\n", line);
+  return 0;
+}
+
 /* Stays up (for memory measurements) until the VMM is stopped. */
 static int
 scenario_idle (void)
@@ -170,6 +200,7 @@ static const struct scenario scenarios[] = {
   { "smp", scenario_smp },
   { "exits", scenario_exits },
   { "idle", scenario_idle },
+  { "echo", scenario_echo },
   /* virtio driver scenarios go here (one file per driver). */
 };
 
