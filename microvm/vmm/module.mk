@@ -2,11 +2,6 @@
 # microVM backend re-execs hull as the VMM).
 HULL_SRCS += $(wildcard microvm/vmm/*.c)
 
-# The virtio side provides vmm_attach_virtio_devices() in virtio_devices.c.
-ifneq ($(wildcard microvm/vmm/virtio_devices.c),)
-CPPFLAGS += -DHULL_VMM_HAVE_VIRTIO=1
-endif
-
 VMM_UNIT_TESTS += $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_vmm_*.c))
 
 # ---- the freestanding test guest (an ELF at 1 MiB, 64-bit and PVH entries)

@@ -484,21 +484,6 @@ write_boot_structures (struct vmm *vm, const struct boot_kernel *k, uint64_t ini
   return boot_write_mptable (&vm->mem, vm->n_vcpus, err);
 }
 
-#ifdef HULL_VMM_HAVE_VIRTIO
-static int
-attach_virtio (struct vmm *vm, struct vmm_err *err)
-{
-  return vmm_attach_virtio_devices (vm, err);
-}
-#else
-static int
-attach_virtio (struct vmm *vm, struct vmm_err *err)
-{
-  if (vm->cfg->n_disks > 0 || vm->cfg->n_nets > 0)
-    return vmm_errorf (err, ENOTSUP, "virtio devices are not available in this build");
-  return 0;
-}
-#endif
 
 static int
 setup_signals (struct vmm *vm, struct signal_state *s, struct vmm_err *err)
@@ -542,6 +527,7 @@ teardown (struct vmm *vm)
       free (vm->vcpus);
       vm->vcpus = NULL;
     }
+  vmm_detach_virtio_devices (vm);
   if (vm->loop)
     event_loop_free (vm->loop);
   vm->loop = NULL;
@@ -602,7 +588,7 @@ vmm_run (const struct vmm_config *cfg, struct vmm_exit *exit_out, struct vmm_err
     }
   if ((r = add_legacy_devices (vm, legacy, err)) < 0)
     goto out;
-  if ((r = attach_virtio (vm, err)) < 0)
+  if ((r = vmm_attach_virtio_devices (vm, err)) < 0)
     goto out;
   if ((r = write_boot_structures (vm, &kernel, initrd_addr, initrd_size, err)) < 0)
     goto out;

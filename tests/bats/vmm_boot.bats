@@ -129,6 +129,14 @@ teardown() {
     [[ "$stderr" == *"guest exited (triple-fault)"* ]] || fail "stderr: $stderr"
 }
 
+@test "vm boot: --disk adds a virtio-mmio window and its command-line entry" {
+    truncate -s 1M "$BATS_TEST_TMPDIR/a.img" "$BATS_TEST_TMPDIR/b.img"
+    run --separate-stderr vm boot --kernel "$TESTGUEST" --disk "$BATS_TEST_TMPDIR/a.img,ro" \
+        --disk "$BATS_TEST_TMPDIR/b.img" --cmdline "scenario=cmdline" </dev/null
+    assert_success
+    assert_line "cmdline: scenario=cmdline virtio_mmio.device=4K@0xd0000000:5 virtio_mmio.device=4K@0xd0001000:6"
+}
+
 # ---- bad input: one line on stderr, status 1, nothing left behind
 
 assert_one_line_error() {
@@ -217,6 +225,11 @@ PY
     run --separate-stderr vm boot --kernel "$TESTGUEST" --net "hullnotap$$" </dev/null
     assert_one_line_error "does not exist"
     ! ip link show "hullnotap$$" >/dev/null 2>&1 || fail "an interface was created"
+}
+
+@test "vm boot: missing disk" {
+    run --separate-stderr vm boot --kernel "$TESTGUEST" --disk "$BATS_TEST_TMPDIR/none.img" </dev/null
+    assert_one_line_error "disk \`$BATS_TEST_TMPDIR/none.img\`: No such file or directory"
 }
 
 @test "vm boot: missing initrd" {
