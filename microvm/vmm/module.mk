@@ -3,6 +3,9 @@
 HULL_SRCS += $(wildcard microvm/vmm/*.c)
 
 VMM_UNIT_TESTS += $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_vmm_*.c))
+# The virtio device models' tests, and their libFuzzer target.
+VMM_UNIT_TESTS += $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_virtio_*.c))
+include tests/fuzz/vmm.mk
 
 # ---- the freestanding test guest (an ELF at 1 MiB, 64-bit and PVH entries)
 TESTGUEST := $(BUILD)/testguest/testguest.elf
@@ -36,5 +39,3 @@ VMM_BATS := $(wildcard tests/bats/vmm_*.bats)
 check-vmm: $(addprefix $(BUILD)/tests/,$(VMM_UNIT_TESTS)) $(BUILD)/hull $(BUILD)/vmm-boot $(TESTGUEST)
 	@tests/run-tests.sh --unit $(addprefix $(BUILD)/tests/,$(VMM_UNIT_TESTS)) --bats $(VMM_BATS)
 
-bench-vmm: $(BUILD)/vmm-boot $(TESTGUEST)
-	bench/vmm/run.sh
