@@ -314,15 +314,6 @@ create_vm (struct vmm *vm, struct vmm_err *err)
   vm->vm_fd = ioctl (vm->kvm_fd, KVM_CREATE_VM, 0);
   if (vm->vm_fd < 0)
     return vmm_errorf (err, errno, "KVM_CREATE_VM");
-  if (ioctl (vm->vm_fd, KVM_SET_TSS_ADDR, (unsigned long) KVM_TSS_ADDR) < 0)
-    return vmm_errorf (err, errno, "KVM_SET_TSS_ADDR");
-  if (ioctl (vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &identity) < 0)
-    return vmm_errorf (err, errno, "KVM_SET_IDENTITY_MAP_ADDR");
-  if (ioctl (vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
-    return vmm_errorf (err, errno, "KVM_CREATE_IRQCHIP");
-  if (ioctl (vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
-    return vmm_errorf (err, errno, "KVM_CREATE_PIT2");
-
   /* Guest RAM: a memfd, so another process (or a snapshot) could map it too. */
   vm->mem.size = vm->cfg->mem_mib << 20;
   vm->mem.memfd = memfd_create ("hull-guest-ram", MFD_CLOEXEC);
@@ -344,6 +335,18 @@ create_vm (struct vmm *vm, struct vmm_err *err)
   region.userspace_addr = (uint64_t) (uintptr_t) vm->mem.host;
   if (ioctl (vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
     return vmm_errorf (err, errno, "KVM_SET_USER_MEMORY_REGION");
+
+  /* After the RAM slot: once the irqchip exists, every memslot change pays
+     for an SRCU grace period (5 ms here, most of the VMM's start-up). */
+  if (ioctl (vm->vm_fd, KVM_SET_TSS_ADDR, (unsigned long) KVM_TSS_ADDR) < 0)
+    return vmm_errorf (err, errno, "KVM_SET_TSS_ADDR");
+  if (ioctl (vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &identity) < 0)
+    return vmm_errorf (err, errno, "KVM_SET_IDENTITY_MAP_ADDR");
+  if (ioctl (vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
+    return vmm_errorf (err, errno, "KVM_CREATE_IRQCHIP");
+  if (ioctl (vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
+    return vmm_errorf (err, errno, "KVM_CREATE_PIT2");
+
   return 0;
 }
 
