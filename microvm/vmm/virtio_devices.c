@@ -7,6 +7,7 @@
    than in struct vmm. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -56,14 +57,19 @@ wire (struct vmm *vm, struct virtio_mmio *t, struct vmm_err *err)
 }
 
 static int
-attach_disk (struct vmm *vm, const struct vmm_disk_config *d, struct virtio_blk **out, struct vmm_err *err)
+attach_disk (struct vmm *vm, const struct vmm_disk_config *d, size_t index, struct virtio_blk **out,
+             struct vmm_err *err)
 {
+  char default_id[16];
   int fd, r;
 
   fd = open (d->path, (d->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
   if (fd < 0)
     return vmm_errorf (err, errno, "disk `%s`", d->path);
-  r = virtio_blk_new (&vm->mem, fd, d->readonly, d->id, out, err);
+  /* Without an explicit id the guest still gets a stable one: the disk's
+     position, as in /dev/vda, vdb ... */
+  snprintf (default_id, sizeof default_id, "hull-vd%c", (char) ('a' + index));
+  r = virtio_blk_new (&vm->mem, fd, d->readonly, d->id ? d->id : default_id, out, err);
   if (r < 0)
     return vmm_error_wrap (err, "disk `%s`", d->path);
   return wire (vm, virtio_blk_transport (*out), err);
@@ -125,7 +131,7 @@ vmm_attach_virtio_devices (struct vmm *vm, struct vmm_err *err)
   if (cfg->n_disks > VMM_MAX_DISKS || cfg->n_nets > VMM_MAX_NETS || cfg->n_console_ports > VMM_MAX_CONSOLE_PORTS)
     r = vmm_errorf (err, EINVAL, "too many virtio devices");
   for (i = 0; r == 0 && i < cfg->n_disks; i++)
-    r = attach_disk (vm, &cfg->disks[i], &attached.blk[i], err);
+    r = attach_disk (vm, &cfg->disks[i], i, &attached.blk[i], err);
   for (i = 0; r == 0 && i < cfg->n_nets; i++)
     r = attach_net (vm, &cfg->nets[i], &attached.net[i], err);
   if (r == 0 && cfg->n_console_ports > 0)

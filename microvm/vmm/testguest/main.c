@@ -2,6 +2,7 @@
    scenario: `scenario=<name>` (default hello).  Each scenario prints what it
    checks and returns the exit code for the final TESTGUEST-EXIT line. */
 #include "tg.h"
+#include "virtio.h"
 
 int tg_booted_by_pvh;
 static const char *cmdline = "";
@@ -201,7 +202,9 @@ static const struct scenario scenarios[] = {
   { "exits", scenario_exits },
   { "idle", scenario_idle },
   { "echo", scenario_echo },
-  /* virtio driver scenarios go here (one file per driver). */
+  { "virtio-blk", scenario_virtio_blk },
+  { "virtio-net", scenario_virtio_net },
+  { "virtio-console", scenario_virtio_console },
 };
 
 void tg_main (const void *boot_info, int pvh) __attribute__ ((noreturn));
