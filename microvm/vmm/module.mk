@@ -5,7 +5,7 @@ HULL_SRCS += $(wildcard microvm/vmm/*.c)
 VMM_UNIT_TESTS += $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_vmm_*.c))
 # The virtio device models' tests, and their libFuzzer target.
 VMM_UNIT_TESTS += $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_virtio_*.c))
-include tests/fuzz/vmm.mk
+include tests/fuzz/vmm.mk tests/tools/vmm.mk
 
 # ---- the freestanding test guest (an ELF at 1 MiB, 64-bit and PVH entries)
 TESTGUEST := $(BUILD)/testguest/testguest.elf

@@ -444,6 +444,10 @@ virtio_console_new (const struct guest_mem *mem, const struct virtio_console_por
       if (p->in_fd < 0)
         continue;
       r = event_loop_add (loop, p->in_fd, 0, on_input, p);
+      /* Regular files cannot be polled; they are always readable, so
+         guest kicks alone drive them. */
+      if (r == -EPERM)
+        continue;
       if (r < 0)
         {
           virtio_console_free (con);

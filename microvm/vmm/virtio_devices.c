@@ -25,6 +25,8 @@ static struct
   struct virtio_blk *blk[VMM_MAX_DISKS];
   struct virtio_net *net[VMM_MAX_NETS];
   struct virtio_console *con;
+  int port_fds[2 * VMM_MAX_CONSOLE_PORTS];   /* opened from in_path/out_path */
+  size_t n_port_fds;
 } attached;
 
 /* Bus slot, irqfd and ioeventfds for one transport, then the loop. */
@@ -107,11 +109,26 @@ attach_console (struct vmm *vm, const struct vmm_config *cfg, struct vmm_err *er
   int r;
 
   for (i = 0; i < cfg->n_console_ports; i++)
-    ports[i] = (struct virtio_console_port_config) {
-      .name = cfg->console_ports[i].name,
-      .in_fd = cfg->console_ports[i].in_fd,
-      .out_fd = cfg->console_ports[i].out_fd,
-    };
+    {
+      const struct vmm_console_port_config *c = &cfg->console_ports[i];
+
+      ports[i] = (struct virtio_console_port_config) { .name = c->name, .in_fd = c->in_fd, .out_fd = c->out_fd };
+      if (c->in_fd < 0 && c->in_path)
+        {
+          /* Non-blocking so that opening a FIFO does not wait for a writer. */
+          ports[i].in_fd = open (c->in_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+          if (ports[i].in_fd < 0)
+            return vmm_errorf (err, errno, "console port %zu: input `%s`", i, c->in_path);
+          attached.port_fds[attached.n_port_fds++] = ports[i].in_fd;
+        }
+      if (c->out_fd < 0 && c->out_path)
+        {
+          ports[i].out_fd = open (c->out_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+          if (ports[i].out_fd < 0)
+            return vmm_errorf (err, errno, "console port %zu: output `%s`", i, c->out_path);
+          attached.port_fds[attached.n_port_fds++] = ports[i].out_fd;
+        }
+    }
   r = virtio_console_new (&vm->mem, ports, (unsigned) cfg->n_console_ports, vm->loop, &attached.con, err);
   if (r < 0)
     return r;
@@ -153,5 +170,7 @@ vmm_detach_virtio_devices (struct vmm *vm)
   for (i = 0; i < VMM_MAX_NETS; i++)
     virtio_net_free (attached.net[i]);
   virtio_console_free (attached.con);
+  for (i = 0; i < attached.n_port_fds; i++)
+    close (attached.port_fds[i]);
   memset (&attached, 0, sizeof attached);
 }

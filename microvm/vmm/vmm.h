@@ -74,6 +74,10 @@ struct vmm_console_port_config
   const char *name;
   int in_fd;    /* host -> guest, owned by the caller, -1: none */
   int out_fd;   /* guest -> host, owned by the caller, -1: discarded */
+  /* Instead of fds: files the VMM opens itself (input read to its end,
+     output created or appended to).  Used when the fd is -1. */
+  const char *in_path;
+  const char *out_path;
 };
 
 #define VMM_MAX_CONSOLE_PORTS 7
