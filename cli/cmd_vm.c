@@ -10,7 +10,8 @@
 
 static const char vm_usage[]
     = "Usage: hull vm boot --kernel FILE [--initrd FILE] [--cmdline STRING] [--disk FILE[,ro]]...\n"
-      "                    [--net TAP]... [--cpus N] [--memory MiB] [--kvm-device PATH] [--verbose]\n"
+      "                    [--net TAP]... [--cpus N] [--memory MiB] [--cpuid-mask cx16,xsave,popcnt]\n"
+      "                    [--kvm-device PATH] [--verbose]\n"
       "\n"
       "Boots FILE (a bzImage, a vmlinux or another x86-64 ELF kernel) in a microVM with the\n"
       "serial console on stdin/stdout.  Exits 0 when the guest resets or triple-faults\n"
@@ -30,6 +31,34 @@ parse_unsigned (const char *opt, const char *s, unsigned long max, unsigned long
       return -1;
     }
   *out = v;
+  return 0;
+}
+
+/* --cpuid-mask cx16,xsave,popcnt: features hidden from the guest. */
+static int
+parse_cpuid_mask (const char *arg, unsigned int *mask)
+{
+  const char *p = arg;
+
+  while (*p)
+    {
+      size_t n = strcspn (p, ",");
+      if (n == 4 && strncmp (p, "cx16", 4) == 0)
+        *mask |= VMM_CPUID_NO_CX16;
+      else if (n == 5 && strncmp (p, "xsave", 5) == 0)
+        *mask |= VMM_CPUID_NO_XSAVE;
+      else if (n == 6 && strncmp (p, "popcnt", 6) == 0)
+        *mask |= VMM_CPUID_NO_POPCNT;
+      else
+        {
+          fprintf (stderr, "hull: vm boot: --cpuid-mask: unknown feature `%.*s` (known: cx16, xsave, popcnt)\n", (int) n,
+                   p);
+          return -1;
+        }
+      p += n;
+      if (*p == ',')
+        p++;
+    }
   return 0;
 }
 
@@ -128,6 +157,11 @@ vm_boot (int argc, char **argv)
           if (parse_unsigned (a, val, 1ul << 40, &n) < 0)
             return 1;
           cfg.mem_mib = n;
+        }
+      else if (strcmp (a, "--cpuid-mask") == 0)
+        {
+          if (parse_cpuid_mask (val, &cfg.cpuid_mask) < 0)
+            return 1;
         }
       else if (strcmp (a, "--disk") == 0)
         {

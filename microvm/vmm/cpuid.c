@@ -116,3 +116,33 @@ cpuid_filter (struct kvm_cpuid2 *c, unsigned int cpu, unsigned int ncpus)
         }
     }
 }
+
+void
+cpuid_mask_features (struct kvm_cpuid2 *c, unsigned int mask)
+{
+  uint32_t i;
+
+  for (i = 0; i < c->nent; i++)
+    {
+      struct kvm_cpuid_entry2 *e = &c->entries[i];
+      if (e->function == 1 && (mask & VMM_CPUID_NO_CX16))
+        e->ecx &= ~(1u << 13);
+      if (e->function == 1 && (mask & VMM_CPUID_NO_POPCNT))
+        e->ecx &= ~(1u << 23);
+      if (!(mask & VMM_CPUID_NO_XSAVE))
+        continue;
+      if (e->function == 1)
+        /* XSAVE, OSXSAVE, and what needs XSAVE-managed state: AVX, FMA, F16C. */
+        e->ecx &= ~((1u << 26) | (1u << 27) | (1u << 28) | (1u << 12) | (1u << 29));
+      else if (e->function == 7 && e->index == 0)
+        {
+          /* AVX2 and the AVX-512 family. */
+          e->ebx &= ~((1u << 5) | (1u << 16) | (1u << 17) | (1u << 21) | (1u << 26) | (1u << 27) | (1u << 28)
+                      | (1u << 30) | (1u << 31));
+          e->ecx &= ~((1u << 1) | (1u << 6) | (1u << 11) | (1u << 12) | (1u << 14));
+          e->edx &= ~((1u << 2) | (1u << 3) | (1u << 8) | (1u << 23));
+        }
+      else if (e->function == 0xd)
+        e->eax = e->ebx = e->ecx = e->edx = 0;
+    }
+}

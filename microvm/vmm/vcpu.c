@@ -227,6 +227,7 @@ vcpu_create (struct vmm *vm, struct vmm_vcpu *v, unsigned int id, const struct k
     return vmm_errorf (err, ENOMEM, "CPUID");
   memcpy (cpuid, supported, cpuid_size);
   cpuid_filter (cpuid, id, vm->n_vcpus);
+  cpuid_mask_features (cpuid, vm->cfg->cpuid_mask);
   r = ioctl (v->fd, KVM_SET_CPUID2, cpuid);
   free (cpuid);
   if (r < 0)
@@ -263,6 +264,38 @@ fatal_exit (struct vmm_vcpu *v, const char *what)
             (unsigned long long) regs.rip, (unsigned long long) regs.rsp, (unsigned long long) regs.rax,
             (unsigned long long) regs.rflags);
   vmm_request_exit (v->vm, VMM_EXIT_ERROR, 1, detail);
+}
+
+/* Software virtualization (kvm_pvm) fails to emulate some instructions a
+   Linux guest uses; int3 is one.  Deliver it as the CPU would: a #BP trap
+   with rip past the instruction.  Returns true when the exit was handled. */
+static bool
+inject_failed_int3 (struct vmm_vcpu *v)
+{
+  struct kvm_regs regs;
+  struct kvm_translation tr;
+  struct kvm_vcpu_events events;
+  const uint8_t *insn;
+
+  if (ioctl (v->fd, KVM_GET_REGS, &regs) < 0)
+    return false;
+  memset (&tr, 0, sizeof tr);
+  tr.linear_address = regs.rip;
+  if (ioctl (v->fd, KVM_TRANSLATE, &tr) < 0 || !tr.valid)
+    return false;
+  insn = guest_mem_range (&v->vm->mem, tr.physical_address, 1);
+  if (insn == NULL || *insn != 0xcc)
+    return false;
+  if (ioctl (v->fd, KVM_GET_VCPU_EVENTS, &events) < 0 || events.exception.injected || events.exception.pending)
+    return false;
+  regs.rip += 1;
+  if (ioctl (v->fd, KVM_SET_REGS, &regs) < 0)
+    return false;
+  events.exception.injected = 1;
+  events.exception.nr = 3;
+  events.exception.has_error_code = 0;
+  events.flags = 0;
+  return ioctl (v->fd, KVM_SET_VCPU_EVENTS, &events) == 0;
 }
 
 static void
@@ -310,6 +343,8 @@ handle_exit (struct vmm_vcpu *v)
     case KVM_EXIT_INTR:
       return;
     case KVM_EXIT_INTERNAL_ERROR:
+      if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION && inject_failed_int3 (v))
+        return;
       snprintf (what, sizeof what, "KVM internal error, suberror %u%s", run->internal.suberror,
                 run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION ? " (instruction emulation failed)" : "");
       fatal_exit (v, what);

@@ -27,6 +27,8 @@ int cpuid_get_supported (int kvm_fd, struct kvm_cpuid2 **out, struct vmm_err *er
 /* Adjusts a copy of the supported table for vCPU `cpu` of `ncpus`:
    hypervisor bit, APIC ids and topology, KVM leaves, features masked. */
 void cpuid_filter (struct kvm_cpuid2 *c, unsigned int cpu, unsigned int ncpus);
+/* Hides the features in mask (VMM_CPUID_NO_*). */
+void cpuid_mask_features (struct kvm_cpuid2 *c, unsigned int mask);
 struct kvm_cpuid_entry2 *cpuid_find (struct kvm_cpuid2 *c, uint32_t function, uint32_t index);
 
 /* Boot MSRs (never 0x10a, IA32_ARCH_CAPABILITIES). */

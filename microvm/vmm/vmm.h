@@ -94,6 +94,10 @@ struct vmm_config
   int serial_in_fd;          /* host bytes to the guest's ttyS0, -1: none */
   int serial_out_fd;         /* guest's ttyS0 output, -1: discarded */
 
+  /* CPU features hidden from the guest on top of the default filtering
+     (VMM_CPUID_NO_*): for hosts whose KVM cannot emulate them. */
+  unsigned int cpuid_mask;
+
   struct vmm_disk_config disks[VMM_MAX_DISKS];
   size_t n_disks;
   struct vmm_net_config nets[VMM_MAX_NETS];
@@ -102,6 +106,10 @@ struct vmm_config
   struct vmm_console_port_config console_ports[VMM_MAX_CONSOLE_PORTS];
   size_t n_console_ports;
 };
+
+#define VMM_CPUID_NO_CX16 (1u << 0)   /* cmpxchg16b */
+#define VMM_CPUID_NO_XSAVE (1u << 1)  /* xsave/xrstor and the AVX state it carries */
+#define VMM_CPUID_NO_POPCNT (1u << 2) /* popcnt */
 
 /* Sets the defaults: 1 vCPU, 128 MiB, no devices, fds -1. */
 void vmm_config_init (struct vmm_config *cfg);

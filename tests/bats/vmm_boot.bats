@@ -129,6 +129,24 @@ teardown() {
     [[ "$stderr" == *"guest exited (triple-fault)"* ]] || fail "stderr: $stderr"
 }
 
+@test "vm boot: int3 reaches the guest's #BP handler (injected by the VMM where KVM cannot emulate it)" {
+    run --separate-stderr vm boot --kernel "$TESTGUEST" --cmdline "scenario=int3" </dev/null
+    assert_success
+    assert_line "int3: handled 2 of 2"
+    assert_line "TESTGUEST-EXIT 0"
+}
+
+@test "vm boot: CPUID: hypervisor bit set, --cpuid-mask cx16 hides cmpxchg16b" {
+    run --separate-stderr vm boot --kernel "$TESTGUEST" --cmdline "scenario=cpuid" </dev/null
+    assert_success
+    assert_line --regexp "^cpuid: leaf1 .* hypervisor=1$"
+    run --separate-stderr vm boot --kernel "$TESTGUEST" --cpuid-mask cx16 --cmdline "scenario=cpuid" </dev/null
+    assert_success
+    assert_line --regexp "^cpuid: leaf1 .* cx16=0 .*"
+    run --separate-stderr vm boot --kernel "$TESTGUEST" --cpuid-mask cx16,avx512 </dev/null
+    assert_one_line_error "unknown feature \`avx512\`"
+}
+
 @test "vm boot: --disk adds a virtio-mmio window and its command-line entry" {
     truncate -s 1M "$BATS_TEST_TMPDIR/a.img" "$BATS_TEST_TMPDIR/b.img"
     run --separate-stderr vm boot --kernel "$TESTGUEST" --disk "$BATS_TEST_TMPDIR/a.img,ro" \

@@ -405,6 +405,17 @@ test_cpuid_filter (void)
   memcpy (sig + 8, &e->edx, 4);
   TAP_EQ_STR (sig, "KVMKVMKVM", "leaf 0x40000000: KVM signature");
   TAP_OK (e->eax >= 0x40000001, "leaf 0x40000000: max KVM leaf");
+  c->entries[0].ecx = (1u << 13) | (1u << 23) | (1u << 26) | (1u << 27) | (1u << 28) | 1u;
+  c->entries[5] = (struct kvm_cpuid_entry2){ .function = 0xd, .eax = 0x7, .ebx = 0x340, .ecx = 0x340 };
+  cpuid_mask_features (c, 0);
+  TAP_EQ_INT (cpuid_find (c, 1, 0)->ecx, (1u << 13) | (1u << 23) | (1u << 26) | (1u << 27) | (1u << 28) | 1u,
+              "empty mask changes nothing");
+  cpuid_mask_features (c, VMM_CPUID_NO_CX16);
+  TAP_EQ_INT (cpuid_find (c, 1, 0)->ecx, (1u << 23) | (1u << 26) | (1u << 27) | (1u << 28) | 1u, "cx16 masked");
+  cpuid_mask_features (c, VMM_CPUID_NO_XSAVE | VMM_CPUID_NO_POPCNT);
+  TAP_EQ_INT (cpuid_find (c, 1, 0)->ecx, 1, "xsave, osxsave, avx and popcnt masked, the rest kept");
+  e = cpuid_find (c, 0xd, 0);
+  TAP_OK (e->eax == 0 && e->ebx == 0 && e->ecx == 0, "no xsave: leaf 0xd emptied");
   cpuid_filter (c, 0, 1);
   e = cpuid_find (c, 1, 0);
   TAP_OK (!(e->edx & (1u << 28)) && e->ebx >> 24 == 0, "single vCPU: no HTT, APIC id 0");

@@ -145,6 +145,45 @@ scenario_exits (void)
   return 0;
 }
 
+/* What CPUID tells the guest: the VMM's filtering and --cpuid-mask. */
+static int
+scenario_cpuid (void)
+{
+  uint32_t a, b, c, d;
+  cpuid (1, 0, &a, &b, &c, &d);
+  tg_printf ("cpuid: leaf1 ecx=0x%x edx=0x%x cx16=%u xsave=%u osxsave=%u hypervisor=%u\n", c, d, (c >> 13) & 1,
+             (c >> 26) & 1, (c >> 27) & 1, c >> 31);
+  return 0;
+}
+
+/* int3 with a #BP handler installed: on hardware KVM the CPU delivers it;
+   kvm_pvm cannot emulate int3 and the VMM injects the #BP instead. */
+extern char tg_int3_handler[];
+extern volatile int tg_int3_count;
+
+static int
+scenario_int3 (void)
+{
+  static uint64_t idt[2 * 4] __attribute__ ((aligned (16)));
+  struct __attribute__ ((packed))
+  {
+    uint16_t limit;
+    uint64_t base;
+  } idtr = { sizeof idt - 1, (uint64_t) (uintptr_t) idt };
+  uint64_t handler = (uint64_t) (uintptr_t) tg_int3_handler;
+  uint16_t cs;
+
+  __asm__ volatile ("mov %%cs, %0" : "=r"(cs));
+  /* 64-bit interrupt gate, present, DPL 3 (so int3 is allowed from any ring). */
+  idt[2 * 3] = (handler & 0xffff) | ((uint64_t) cs << 16) | (0xeeull << 40) | ((handler >> 16 & 0xffff) << 48);
+  idt[2 * 3 + 1] = handler >> 32;
+  __asm__ volatile ("lidt %0" : : "m"(idtr));
+  __asm__ volatile ("int3" ::: "memory");
+  __asm__ volatile ("int3" ::: "memory");
+  tg_printf ("int3: handled %d of 2\n", tg_int3_count);
+  return tg_int3_count == 2 ? 0 : 1;
+}
+
 /* Serial input: reads one line from COM1 (polling LSR.DR) and echoes it. */
 static int
 scenario_echo (void)
@@ -202,6 +241,8 @@ static const struct scenario scenarios[] = {
   { "exits", scenario_exits },
   { "idle", scenario_idle },
   { "echo", scenario_echo },
+  { "cpuid", scenario_cpuid },
+  { "int3", scenario_int3 },
   { "virtio-blk", scenario_virtio_blk },
   { "virtio-net", scenario_virtio_net },
   { "virtio-console", scenario_virtio_console },

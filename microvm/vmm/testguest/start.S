@@ -178,3 +178,15 @@ pvh_pd:   .skip 4096 * 4
 	.balign 16
 	.skip STACK_SIZE
 boot_stack_top:
+
+/* #BP handler for the int3 scenario: count and return past the int3. */
+	.text
+	.code64
+	.globl tg_int3_handler, tg_int3_count
+tg_int3_handler:
+	lock incl tg_int3_count(%rip)
+	iretq
+
+	.data
+	.balign 4
+tg_int3_count: .long 0
