@@ -6,10 +6,106 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #include "microvm/vmm/vcpu.h"
 #include "tests/unit/tap.h"
+
+#define TESTGUEST "build/testguest/testguest.elf"
+
+static int
+count_dir (const char *path)
+{
+  DIR *d = opendir (path);
+  struct dirent *e;
+  int n = 0;
+  if (d == NULL)
+    return -1;
+  while ((e = readdir (d)))
+    if (e->d_name[0] != '.')
+      n++;
+  closedir (d);
+  return n;
+}
+
+static int
+guest_ram_mapped (void)
+{
+  char line[512];
+  int found = 0;
+  FILE *f = fopen ("/proc/self/maps", "r");
+  while (f && fgets (line, sizeof line, f))
+    if (strstr (line, "hull-guest-ram"))
+      found = 1;
+  if (f)
+    fclose (f);
+  return found;
+}
+
+/* vmm_run() end to end in this process: the guest's output, how it ended,
+   and that nothing (fds, threads, guest RAM) outlives the run, whether it
+   booted or failed half-way. */
+static void
+test_run_leaves_nothing (void)
+{
+  struct vmm_config cfg;
+  struct vmm_exit ex;
+  struct vmm_err err = { 0 };
+  char out[256] = { 0 };
+  int p[2], fds, threads, r;
+
+  if (access (TESTGUEST, R_OK) != 0)
+    {
+      TAP_OK (1, "# skip " TESTGUEST " not built");
+      return;
+    }
+  if (pipe (p) < 0)
+    abort ();
+  fds = count_dir ("/proc/self/fd");
+  threads = count_dir ("/proc/self/task");
+
+  vmm_config_init (&cfg);
+  cfg.kernel_path = TESTGUEST;
+  cfg.cmdline = "scenario=exitcode code=5";
+  cfg.cpus = 2;
+  cfg.mem_mib = 32;
+  cfg.serial_out_fd = p[1];
+  r = vmm_run (&cfg, &ex, &err);
+  TAP_EQ_INT (r, 0, "vmm_run boots the test guest (%s)", err.msg);
+  TAP_EQ_INT (ex.reason, VMM_EXIT_RESET, "guest ended by i8042 reset");
+  TAP_EQ_INT (ex.status, 0, "exit status 0");
+  TAP_OK (read (p[0], out, sizeof out - 1) > 0 && strstr (out, "TESTGUEST-EXIT 5"), "serial output reached the fd");
+  TAP_EQ_INT (count_dir ("/proc/self/fd"), fds, "no fd left after a run");
+  TAP_EQ_INT (count_dir ("/proc/self/task"), threads, "no vCPU thread left after a run");
+  TAP_OK (!guest_ram_mapped (), "guest RAM unmapped after a run");
+
+  cfg.cmdline = "scenario=hello reboot=t";
+  r = vmm_run (&cfg, &ex, &err);
+  TAP_OK (r == 0 && ex.reason == VMM_EXIT_TRIPLE_FAULT, "triple fault reported as such");
+
+  cfg.kernel_path = "/nonexistent/kernel";
+  r = vmm_run (&cfg, &ex, &err);
+  TAP_OK (r < 0 && strstr (err.msg, "No such file"), "missing kernel fails after KVM set-up: %s", err.msg);
+  TAP_EQ_INT (count_dir ("/proc/self/fd"), fds, "no fd left after a failed set-up");
+  TAP_OK (!guest_ram_mapped (), "no guest RAM left after a failed set-up");
+
+  cfg.kernel_path = TESTGUEST;
+  cfg.initrd_path = "/nonexistent/initrd";
+  r = vmm_run (&cfg, &ex, &err);
+  TAP_OK (r < 0 && strstr (err.msg, "initrd"), "missing initrd fails: %s", err.msg);
+  TAP_EQ_INT (count_dir ("/proc/self/fd"), fds, "no fd left after a late failure");
+  cfg.initrd_path = NULL;
+
+  cfg.disks[0].path = "/nonexistent/disk";
+  cfg.n_disks = 1;
+  r = vmm_run (&cfg, &ex, &err);
+  TAP_OK (r < 0 && strstr (err.msg, "disk"), "missing disk fails: %s", err.msg);
+  TAP_EQ_INT (count_dir ("/proc/self/fd"), fds, "no fd left after a device failure");
+  TAP_EQ_INT (count_dir ("/proc/self/task"), threads, "no thread left after a device failure");
+  close (p[0]);
+  close (p[1]);
+}
 
 int
 main (void)
@@ -66,5 +162,6 @@ main (void)
   free (cpuid);
   close (vm.vm_fd);
   close (vm.kvm_fd);
+  test_run_leaves_nothing ();
   return tap_done ();
 }
