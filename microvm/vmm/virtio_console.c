@@ -22,9 +22,26 @@ struct console_port
   unsigned id;
   char name[VIRTIO_CONSOLE_NAME_MAX];
   int in_fd, out_fd;
-  bool in_registered, in_polling, in_eof;
+  /* Whether in_fd / out_fd are in the loop (registered once, at creation,
+     one-shot), and the events they are armed for now.  One-shot because
+     epoll reports hang-ups even with an empty event mask, and because only
+     epoll_ctl(MOD), never the loop's table, may change from vCPU threads. */
+  bool in_pollable, out_pollable;
+  uint32_t in_armed, out_armed;
+  struct port_fd_ref
+  {
+    struct console_port *port;
+    bool out;
+  } in_ref, out_ref;
+  bool want_in;         /* EPOLLIN wanted: input deliverable */
+  bool in_eof;
   bool guest_ready;     /* PORT_READY received */
   bool guest_open;      /* PORT_OPEN 1 from the guest */
+  /* Output the host end could not take yet: the request stays unused
+     until out_fd polls writable again. */
+  bool out_pending, out_blocked;
+  struct virtq_chain out_chain;
+  unsigned out_iov;     /* first iovec not fully written */
 };
 
 struct control_msg
@@ -64,13 +81,43 @@ multiport (const struct virtio_console *con)
   return virtio_mmio_has_feature (&con->t, VIRTIO_CONSOLE_F_MULTIPORT);
 }
 
+/* Arms fd for `events` (one-shot) if it is not armed for exactly those.
+   Disarming still leaves one hang-up report possible, then silence. */
+static void
+arm (struct console_port *p, int fd, uint32_t *armed, uint32_t events)
+{
+  if (*armed == events)
+    return;
+  event_loop_modify (p->con->loop, fd, EPOLLONESHOT | events);
+  *armed = events;
+}
+
+/* Brings the loop's interest in the port's fds in line with want_in and
+   out_blocked (one registration when in_fd and out_fd are the same). */
+static void
+update_events (struct console_port *p)
+{
+  uint32_t in_ev = p->want_in ? EPOLLIN : 0;
+  uint32_t out_ev = p->out_blocked ? EPOLLOUT : 0;
+
+  if (p->in_pollable && p->in_fd == p->out_fd)
+    arm (p, p->in_fd, &p->in_armed, in_ev | out_ev);
+  else
+    {
+      if (p->in_pollable)
+        arm (p, p->in_fd, &p->in_armed, in_ev);
+      if (p->out_pollable)
+        arm (p, p->out_fd, &p->out_armed, out_ev);
+    }
+}
+
 static void
 set_polling (struct console_port *p, bool on)
 {
-  if (!p->in_registered || p->in_polling == on)
+  if (p->want_in == on)
     return;
-  if (event_loop_modify (p->con->loop, p->in_fd, on ? EPOLLIN : 0) == 0)
-    p->in_polling = on;
+  p->want_in = on;
+  update_events (p);
 }
 
 /* ---- control queue */
@@ -264,6 +311,7 @@ deliver_input (struct console_port *p)
     virtio_mmio_signal_used (&con->t, q);
 }
 
+/* For fds the loop cannot watch: wait for the host side to take it all. */
 static void
 write_all (int fd, struct iovec *iov, unsigned n)
 {
@@ -294,20 +342,72 @@ write_all (int fd, struct iovec *iov, unsigned n)
     }
 }
 
+/* Writes what is left of the pending request.  1: all written (or the
+   host end is gone and the rest dropped), 0: out_fd would block. */
+static int
+write_pending (struct console_port *p)
+{
+  struct virtq_chain *c = &p->out_chain;
+  struct iovec *iov = virtq_chain_readable (c);
+
+  while (p->out_iov < c->n_readable)
+    {
+      ssize_t w = writev (p->out_fd, iov + p->out_iov, (int) (c->n_readable - p->out_iov));
+
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w < 0 && errno == EAGAIN)
+        return 0;
+      if (w < 0)
+        return 1;
+      while (p->out_iov < c->n_readable && (size_t) w >= iov[p->out_iov].iov_len)
+        w -= iov[p->out_iov++].iov_len;
+      if (p->out_iov < c->n_readable)
+        {
+          iov[p->out_iov].iov_base = (uint8_t *) iov[p->out_iov].iov_base + w;
+          iov[p->out_iov].iov_len -= w;
+        }
+    }
+  return 1;
+}
+
+/* Guest output to the host, in order.  When out_fd is full, the port waits
+   for EPOLLOUT instead of stalling the loop (and every other device). */
 static void
 drain_output (struct virtio_console *con, unsigned id)
 {
   struct console_port *p = &con->ports[id];
-  struct virtq_chain *c = &con->chain;
   unsigned q = tx_queue (id);
+  bool any = false;
 
-  while (virtio_mmio_pop (&con->t, q, c) > 0)
+  if (p->out_blocked)
+    return;
+  for (;;)
     {
+      if (!p->out_pending)
+        {
+          if (virtio_mmio_pop (&con->t, q, &p->out_chain) <= 0)
+            break;
+          p->out_pending = true;
+          p->out_iov = 0;
+        }
       if (p->out_fd >= 0)
-        write_all (p->out_fd, virtq_chain_readable (c), c->n_readable);
-      virtq_push_used (&con->t.vq[q], c->head, 0);
+        {
+          if (!p->out_pollable)
+            write_all (p->out_fd, virtq_chain_readable (&p->out_chain), p->out_chain.n_readable);
+          else if (!write_pending (p))
+            {
+              p->out_blocked = true;
+              update_events (p);
+              break;
+            }
+        }
+      virtq_push_used (&con->t.vq[q], p->out_chain.head, 0);
+      p->out_pending = false;
+      any = true;
     }
-  virtio_mmio_signal_used (&con->t, q);
+  if (any)
+    virtio_mmio_signal_used (&con->t, q);
 }
 
 /* ---- transport callbacks */
@@ -368,8 +468,11 @@ console_reset (void *opaque)
 
   for (i = 0; i < con->n_ports; i++)
     {
-      set_polling (&con->ports[i], false);
-      con->ports[i].guest_ready = con->ports[i].guest_open = false;
+      struct console_port *p = &con->ports[i];
+
+      p->guest_ready = p->guest_open = false;
+      p->want_in = p->out_pending = p->out_blocked = false;
+      update_events (p);
     }
   con->pending_head = con->pending_n = 0;
 }
@@ -383,13 +486,71 @@ static const struct virtio_device_ops console_ops = {
 };
 
 static void
-on_input (void *opaque, uint32_t events)
+on_port_fd (void *opaque, uint32_t events)
 {
-  struct console_port *p = opaque;
+  struct port_fd_ref *ref = opaque;
+  struct console_port *p = ref->port;
+  bool shared = p->in_fd == p->out_fd;
+  bool is_in = !ref->out || shared, is_out = ref->out || shared;
 
   virtio_mmio_lock (&p->con->t);
-  deliver_input (p);
+  /* A one-shot registration is disarmed once it fired. */
+  if (!ref->out)
+    p->in_armed = 0;
+  else
+    p->out_armed = 0;
+  if (is_out && p->out_blocked && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+    {
+      p->out_blocked = false;
+      drain_output (p->con, p->id);
+    }
+  if (is_in && p->want_in && (events & (EPOLLIN | EPOLLERR | EPOLLHUP)))
+    deliver_input (p);
+  update_events (p);
   virtio_mmio_unlock (&p->con->t);
+}
+
+/* Puts the port's fds in the loop, disarmed.  Fds the loop cannot watch
+   (regular files are never "ready", an fd another port or device already
+   watches) are served without it: input when the guest kicks, output with
+   blocking writes. */
+static int
+register_port (struct console_port *p, struct event_loop *loop)
+{
+  int r;
+
+  p->in_ref = (struct port_fd_ref) { .port = p, .out = false };
+  p->out_ref = (struct port_fd_ref) { .port = p, .out = true };
+  if (p->in_fd >= 0)
+    {
+      r = event_loop_add (loop, p->in_fd, EPOLLONESHOT, on_port_fd, &p->in_ref);
+      if (r < 0 && r != -EPERM && r != -EEXIST)
+        return r;
+      p->in_pollable = r == 0;
+    }
+  if (p->out_fd >= 0 && p->out_fd == p->in_fd)
+    p->out_pollable = p->in_pollable;
+  else if (p->out_fd >= 0)
+    {
+      r = event_loop_add (loop, p->out_fd, EPOLLONESHOT, on_port_fd, &p->out_ref);
+      if (r < 0 && r != -EPERM && r != -EEXIST)
+        return r;
+      p->out_pollable = r == 0;
+    }
+  return 0;
+}
+
+/* Two ports reading one fd would steal each other's bytes. */
+static bool
+inputs_shared (const struct virtio_console_port_config *ports, unsigned n)
+{
+  unsigned i, k;
+
+  for (i = 0; i < n; i++)
+    for (k = i + 1; k < n; k++)
+      if (ports[i].in_fd >= 0 && ports[i].in_fd == ports[k].in_fd)
+        return true;
+  return false;
 }
 
 int
@@ -404,6 +565,8 @@ virtio_console_new (const struct guest_mem *mem, const struct virtio_console_por
   *out = NULL;
   if (n_ports == 0 || n_ports > VIRTIO_CONSOLE_MAX_PORTS)
     return vmm_errorf (err, EINVAL, "virtio-console: %u ports (1..%d)", n_ports, VIRTIO_CONSOLE_MAX_PORTS);
+  if (inputs_shared (ports, n_ports))
+    return vmm_errorf (err, EINVAL, "virtio-console: two ports read the same input fd");
   for (i = 1; i < n_ports; i++)
     if (ports[i].name == NULL || ports[i].name[0] == '\0' || strlen (ports[i].name) >= VIRTIO_CONSOLE_NAME_MAX)
       return vmm_errorf (err, EINVAL, "virtio-console: port %u needs a name of 1..%d bytes", i,
@@ -439,22 +602,14 @@ virtio_console_new (const struct guest_mem *mem, const struct virtio_console_por
   con->loop = loop;
   for (i = 0; loop && i < n_ports; i++)
     {
-      struct console_port *p = &con->ports[i];
-
-      if (p->in_fd < 0)
-        continue;
-      r = event_loop_add (loop, p->in_fd, 0, on_input, p);
-      /* Regular files cannot be polled; they are always readable, so
-         guest kicks alone drive them. */
-      if (r == -EPERM)
-        continue;
+      r = register_port (&con->ports[i], loop);
       if (r < 0)
         {
           virtio_console_free (con);
-          return vmm_errorf (err, -r, "virtio-console: port %u input fd %d", i, ports[i].in_fd);
+          return vmm_errorf (err, -r, "virtio-console: port %u fds %d/%d", i, ports[i].in_fd, ports[i].out_fd);
         }
-      p->in_registered = true;
     }
+
   *out = con;
   return 0;
 }
@@ -467,8 +622,14 @@ virtio_console_free (struct virtio_console *con)
   if (con == NULL)
     return;
   for (i = 0; i < con->n_ports; i++)
-    if (con->ports[i].in_registered)
-      event_loop_del (con->loop, con->ports[i].in_fd);
+    {
+      struct console_port *p = &con->ports[i];
+
+      if (p->in_pollable)
+        event_loop_del (con->loop, p->in_fd);
+      if (p->out_pollable && p->out_fd != p->in_fd)
+        event_loop_del (con->loop, p->out_fd);
+    }
   virtio_mmio_destroy (&con->t);
   free (con);
 }

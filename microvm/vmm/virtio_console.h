@@ -8,8 +8,11 @@
    guest then sees as a hang-up (PORT_OPEN 0): its reads return EOF.
 
    The fds stay owned by the caller (they may be the VMM's own stdio).
-   Reads happen only when the fd polls readable; writes to out_fd block
-   the event loop while the host side is not reading. */
+   Reads happen only when the fd polls readable.  A non-blocking out_fd
+   that fills up holds the port's output (the guest sees its transmit
+   requests pending) until it drains, without stalling other devices; a
+   blocking one, a regular file or an fd shared between ports is written
+   synchronously. */
 #ifndef HULL_VMM_VIRTIO_CONSOLE_H
 #define HULL_VMM_VIRTIO_CONSOLE_H
 

@@ -19,8 +19,8 @@ struct virtio_net
 {
   struct virtio_mmio t;
   int tap_fd;
-  struct event_loop *loop;
-  bool polling;                 /* tap_fd is in the loop with EPOLLIN */
+  struct event_loop *loop;       /* tap_fd is in it, one-shot */
+  bool polling;                 /* armed for EPOLLIN */
   struct virtio_net_config config;
   struct virtq_chain chain;
   struct iovec frame[VIRTQ_MAX_CHAIN + 1];
@@ -49,13 +49,17 @@ virtio_net_open_tap (const char *name, struct vmm_err *err)
   return fd;
 }
 
+/* The TAP is armed (one-shot) only while receive buffers are waiting.
+   One-shot because epoll reports a detached TAP's errors even with no
+   events asked for, and because vCPU threads (DRIVER_OK, reset) may only
+   re-arm with epoll_ctl, not touch the loop's table. */
 static void
 set_polling (struct virtio_net *net, bool on)
 {
   if (net->loop == NULL || net->polling == on)
     return;
-  if (event_loop_modify (net->loop, net->tap_fd, on ? EPOLLIN : 0) == 0)
-    net->polling = on;
+  event_loop_modify (net->loop, net->tap_fd, EPOLLONESHOT | (on ? EPOLLIN : 0));
+  net->polling = on;
 }
 
 /* Called with the lock held. */
@@ -187,7 +191,13 @@ virtio_net_tap_readable (struct virtio_net *net)
 static void
 on_tap (void *opaque, uint32_t events)
 {
-  virtio_net_tap_readable (opaque);
+  struct virtio_net *net = opaque;
+
+  virtio_mmio_lock (&net->t);
+  net->polling = false;   /* the one-shot fired */
+  if (virtio_mmio_driver_ok (&net->t))
+    receive (net);
+  virtio_mmio_unlock (&net->t);
 }
 
 int
@@ -243,8 +253,7 @@ virtio_net_new (const struct guest_mem *mem, int tap_fd, const uint8_t mac[6], s
 
   if (loop)
     {
-      /* Registered idle; DRIVER_OK turns EPOLLIN on. */
-      r = event_loop_add (loop, tap_fd, 0, on_tap, net);
+      r = event_loop_add (loop, tap_fd, EPOLLONESHOT, on_tap, net);
       if (r < 0)
         {
           virtio_net_free (net);
