@@ -11,7 +11,7 @@
 static const char vm_usage[]
     = "Usage: hull vm boot --kernel FILE [--initrd FILE] [--cmdline STRING] [--disk FILE[,ro]]...\n"
       "                    [--net TAP]... [--cpus N] [--memory MiB] [--cpuid-mask cx16,xsave,popcnt]\n"
-      "                    [--kvm-device PATH] [--verbose]\n"
+      "                    [--port NAME[,in=FILE][,out=FILE]]... [--kvm-device PATH] [--verbose]\n"
       "\n"
       "Boots FILE (a bzImage, a vmlinux or another x86-64 ELF kernel) in a microVM with the\n"
       "serial console on stdin/stdout.  Exits 0 when the guest resets or triple-faults\n"
@@ -59,6 +59,56 @@ parse_cpuid_mask (const char *arg, unsigned int *mask)
       if (*p == ',')
         p++;
     }
+  return 0;
+}
+
+/* --port NAME[,in=FILE][,out=FILE]: a named virtio-console port.  The
+   first one also brings the console port 0 (hvc0), its output on stdout. */
+static int
+parse_port (const char *arg, struct vmm_config *cfg)
+{
+  static char names[VMM_MAX_CONSOLE_PORTS][64];
+  static char paths[VMM_MAX_CONSOLE_PORTS][2][4096];
+  struct vmm_console_port_config *p;
+  const char *opt;
+  size_t n = strcspn (arg, ",");
+
+  if (cfg->n_console_ports == 0)
+    cfg->console_ports[cfg->n_console_ports++] = (struct vmm_console_port_config) { .in_fd = -1, .out_fd = 1 };
+  if (n == 0 || n >= sizeof names[0] || cfg->n_console_ports >= VMM_MAX_CONSOLE_PORTS)
+    return -1;
+  p = &cfg->console_ports[cfg->n_console_ports];
+  *p = (struct vmm_console_port_config) { .in_fd = -1, .out_fd = -1 };
+  memcpy (names[cfg->n_console_ports], arg, n);
+  names[cfg->n_console_ports][n] = '\0';
+  p->name = names[cfg->n_console_ports];
+  for (opt = arg + n; *opt == ','; )
+    {
+      /* A path runs to the next ",in=" / ",out=" or the end. */
+      const char *val, *next;
+      const char **dst;
+      char *buf;
+
+      opt++;
+      if (strncmp (opt, "in=", 3) == 0)
+        dst = &p->in_path, val = opt + 3, buf = paths[cfg->n_console_ports][0];
+      else if (strncmp (opt, "out=", 4) == 0)
+        dst = &p->out_path, val = opt + 4, buf = paths[cfg->n_console_ports][1];
+      else
+        return -1;
+      next = val;
+      while ((next = strchr (next, ',')) != NULL && strncmp (next, ",in=", 4) != 0 && strncmp (next, ",out=", 5) != 0)
+        next++;
+      if (next == NULL)
+        next = val + strlen (val);
+      if (next == val || *dst != NULL || (size_t) (next - val) >= sizeof paths[0][0])
+        return -1;
+      memcpy (buf, val, (size_t) (next - val));
+      buf[next - val] = '\0';
+      *dst = buf;
+      opt = next;
+    }
+  cfg->n_console_ports++;
   return 0;
 }
 
@@ -172,6 +222,15 @@ vm_boot (int argc, char **argv)
               return 1;
             }
           cfg.n_disks++;
+        }
+      else if (strcmp (a, "--port") == 0)
+        {
+          if (parse_port (val, &cfg) < 0)
+            {
+              fprintf (stderr, "hull: vm boot: --port `%s`: expected NAME[,in=FILE][,out=FILE] (at most %d ports)\n",
+                       val, VMM_MAX_CONSOLE_PORTS - 1);
+              return 1;
+            }
         }
       else if (strcmp (a, "--net") == 0)
         {
