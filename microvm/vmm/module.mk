@@ -34,8 +34,14 @@ $(BUILD)/vmm-boot: microvm/vmm/tools/vmm_boot_main.c $(BUILD)/libhull.a
 CHECK_DEPS += $(TESTGUEST) $(BUILD)/vmm-boot
 all: $(TESTGUEST) $(BUILD)/vmm-boot
 
-VMM_BATS := $(wildcard tests/bats/vmm_*.bats)
+# The bats suites need the test guest and build/vmm-boot.
+check-vmm: $(TESTGUEST) $(BUILD)/vmm-boot
 
-check-vmm: $(addprefix $(BUILD)/tests/,$(VMM_UNIT_TESTS)) $(BUILD)/hull $(BUILD)/vmm-boot $(TESTGUEST)
-	@tests/run-tests.sh --unit $(addprefix $(BUILD)/tests/,$(VMM_UNIT_TESTS)) --bats $(VMM_BATS)
-
+# tests/module.mk owns the check-vmm recipe once it has one; until then
+# this one runs the VMM's unit tests (plain and sanitized) and bats suites.
+ifeq ($(filter check-vmm:%,$(shell grep -h '^check-vmm:' tests/module.mk 2>/dev/null)),)
+VMM_UNIT_BINS = $(addprefix $(BUILD)/tests/,$(sort $(VMM_UNIT_TESTS))) \
+	$(addprefix $(BUILD)/tests-asan/,$(sort $(VMM_UNIT_TESTS)))
+check-vmm: $(BUILD)/hull $(addprefix $(BUILD)/tests/,$(VMM_UNIT_TESTS)) $(addprefix $(BUILD)/tests-asan/,$(VMM_UNIT_TESTS))
+	@tests/run-tests.sh --unit $(VMM_UNIT_BINS) --bats $(sort $(wildcard tests/bats/vmm_*.bats))
+endif
