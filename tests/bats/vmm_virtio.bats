@@ -126,3 +126,54 @@ make_disk() {
     run ip link show hull-no-such-tap
     assert_failure
 }
+
+@test "virtio-console: named ports, a line each way on hull.control, hvc0 output" {
+    printf 'reply from the host\n' >"$BATS_TEST_TMPDIR/control.in"
+    run --separate-stderr vm boot --kernel "$TESTGUEST" \
+        --port "hull.control,in=$BATS_TEST_TMPDIR/control.in,out=$BATS_TEST_TMPDIR/control.out" \
+        --port hull.stdio --cmdline "scenario=virtio-console" </dev/null
+    assert_success
+    assert_line "console: 3 ports"
+    assert_line "console: port 1 is hull.control"
+    assert_line "console: port 2 is hull.stdio"
+    assert_line "console: hello on hvc0"
+    assert_line "console: received reply from the host"
+    assert_line "TESTGUEST-EXIT 0"
+    [ "$(cat "$BATS_TEST_TMPDIR/control.out")" = "hello from the guest on hull.control" ] ||
+        fail "control.out: $(cat "$BATS_TEST_TMPDIR/control.out")"
+}
+
+@test "virtio-console: the guest finds a port by name whatever its position" {
+    printf 'stdio input\n' >"$BATS_TEST_TMPDIR/stdio.in"
+    run --separate-stderr vm boot --kernel "$TESTGUEST" --port hull.control \
+        --port "hull.stdio,in=$BATS_TEST_TMPDIR/stdio.in,out=$BATS_TEST_TMPDIR/stdio.out" \
+        --cmdline "scenario=virtio-console port=hull.stdio" </dev/null
+    assert_success
+    assert_line "console: received stdio input"
+    [ "$(cat "$BATS_TEST_TMPDIR/stdio.out")" = "hello from the guest on hull.stdio" ]
+}
+
+@test "virtio-console: a FIFO carries host input, output appends to a file" {
+    mkfifo "$BATS_TEST_TMPDIR/in.fifo"
+    printf 'earlier line\n' >"$BATS_TEST_TMPDIR/out.log"
+    # Held open read-write here, so the VMM sees the line and no end of file.
+    exec 3<>"$BATS_TEST_TMPDIR/in.fifo"
+    printf 'through a fifo\n' >&3
+    run --separate-stderr vm boot --kernel "$TESTGUEST" \
+        --port "hull.control,in=$BATS_TEST_TMPDIR/in.fifo,out=$BATS_TEST_TMPDIR/out.log" \
+        --cmdline "scenario=virtio-console" </dev/null
+    assert_success
+    exec 3>&-
+    assert_line "console: received through a fifo"
+    [ "$(head -1 "$BATS_TEST_TMPDIR/out.log")" = "earlier line" ]
+    [ "$(tail -1 "$BATS_TEST_TMPDIR/out.log")" = "hello from the guest on hull.control" ]
+}
+
+@test "virtio-console: bad --port values are clear errors" {
+    run --separate-stderr vm boot --kernel "$TESTGUEST" --port ",in=x" </dev/null
+    assert_failure
+    [[ "$stderr" == *"--port"*"NAME[,in=FILE][,out=FILE]"* ]] || fail "stderr: $stderr"
+    run --separate-stderr vm boot --kernel "$TESTGUEST" --port "p,in=$BATS_TEST_TMPDIR/missing" </dev/null
+    assert_failure
+    [[ "$stderr" == *"missing"*"No such file or directory"* ]] || fail "stderr: $stderr"
+}
