@@ -157,13 +157,14 @@ make_disk() {
     mkfifo "$BATS_TEST_TMPDIR/in.fifo"
     printf 'earlier line\n' >"$BATS_TEST_TMPDIR/out.log"
     # Held open read-write here, so the VMM sees the line and no end of file.
-    exec 3<>"$BATS_TEST_TMPDIR/in.fifo"
-    printf 'through a fifo\n' >&3
+    local fifo_fd
+    exec {fifo_fd}<>"$BATS_TEST_TMPDIR/in.fifo"
+    printf 'through a fifo\n' >&"$fifo_fd"
     run --separate-stderr vm boot --kernel "$TESTGUEST" \
         --port "hull.control,in=$BATS_TEST_TMPDIR/in.fifo,out=$BATS_TEST_TMPDIR/out.log" \
         --cmdline "scenario=virtio-console" </dev/null
     assert_success
-    exec 3>&-
+    exec {fifo_fd}>&-
     assert_line "console: received through a fifo"
     [ "$(head -1 "$BATS_TEST_TMPDIR/out.log")" = "earlier line" ]
     [ "$(tail -1 "$BATS_TEST_TMPDIR/out.log")" = "hello from the guest on hull.control" ]
