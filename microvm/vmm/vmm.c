@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
@@ -17,8 +16,7 @@
 #include <unistd.h>
 
 #include "microvm/vmm/boot.h"
-#include "microvm/vmm/i8042.h"
-#include "microvm/vmm/serial.h"
+#include "microvm/vmm/legacy.h"
 #include "microvm/vmm/vcpu.h"
 
 #define KVM_TSS_ADDR 0xfffbd000ULL
@@ -69,179 +67,6 @@ vmm_request_exit (struct vmm *vm, enum vmm_exit_reason reason, int status, const
   snprintf (vm->exit.detail, sizeof vm->exit.detail, "%s", detail ? detail : "");
   if (vm->loop)
     event_loop_stop (vm->loop);
-}
-
-/* ---- interrupt plumbing */
-
-int
-vmm_irq_line (struct vmm *vm, unsigned int gsi, int level)
-{
-  struct kvm_irq_level irq = { .irq = gsi, .level = level };
-  if (ioctl (vm->vm_fd, KVM_IRQ_LINE, &irq) < 0)
-    return -errno;
-  return 0;
-}
-
-int
-vmm_irqfd (struct vmm *vm, unsigned int gsi, struct vmm_err *err)
-{
-  struct kvm_irqfd irqfd;
-  int fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
-
-  if (fd < 0)
-    return vmm_errorf (err, errno, "eventfd for GSI %u", gsi);
-  memset (&irqfd, 0, sizeof irqfd);
-  irqfd.fd = (uint32_t) fd;
-  irqfd.gsi = gsi;
-  if (ioctl (vm->vm_fd, KVM_IRQFD, &irqfd) < 0)
-    {
-      int e = errno;
-      close (fd);
-      return vmm_errorf (err, e, "KVM_IRQFD for GSI %u", gsi);
-    }
-  return fd;
-}
-
-int
-vmm_ioeventfd (struct vmm *vm, uint64_t addr, uint32_t len, bool use_datamatch, uint64_t datamatch,
-               struct vmm_err *err)
-{
-  struct kvm_ioeventfd io;
-  int fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
-
-  if (fd < 0)
-    return vmm_errorf (err, errno, "eventfd for MMIO 0x%llx", (unsigned long long) addr);
-  memset (&io, 0, sizeof io);
-  io.addr = addr;
-  io.len = len;
-  io.fd = fd;
-  io.datamatch = datamatch;
-  io.flags = use_datamatch ? KVM_IOEVENTFD_FLAG_DATAMATCH : 0;
-  if (ioctl (vm->vm_fd, KVM_IOEVENTFD, &io) < 0)
-    {
-      int e = errno;
-      close (fd);
-      return vmm_errorf (err, e, "KVM_IOEVENTFD at 0x%llx", (unsigned long long) addr);
-    }
-  return fd;
-}
-
-int
-vmm_add_mmio_device (struct vmm *vm, const struct bus_device *dev, uint64_t *base, unsigned int *gsi,
-                     struct vmm_err *err)
-{
-  struct bus_device d = *dev;
-  size_t used = strlen (vm->mmio_cmdline);
-  int r;
-
-  if (vm->n_mmio >= VMM_MMIO_MAX_DEVICES)
-    return vmm_errorf (err, ENOSPC, "%s: no free virtio-mmio slot (%d devices at most)", dev->name,
-                       VMM_MMIO_MAX_DEVICES);
-  if (dev->len == 0 || dev->len > VMM_MMIO_SIZE)
-    return vmm_errorf (err, EINVAL, "%s: MMIO window of %llu bytes", dev->name, (unsigned long long) dev->len);
-  d.base = VMM_MMIO_BASE + vm->n_mmio * VMM_MMIO_SIZE;
-  r = bus_add (&vm->mmio_bus, &d);
-  if (r < 0)
-    return vmm_errorf (err, -r, "%s: MMIO bus", dev->name);
-  *base = d.base;
-  *gsi = VMM_MMIO_FIRST_IRQ + vm->n_mmio;
-  snprintf (vm->mmio_cmdline + used, sizeof vm->mmio_cmdline - used, "%svirtio_mmio.device=4K@0x%llx:%u",
-            used ? " " : "", (unsigned long long) d.base, *gsi);
-  vm->n_mmio++;
-  return 0;
-}
-
-/* ---- legacy devices */
-
-struct legacy_devices
-{
-  struct serial serial;
-  struct i8042 i8042;
-  struct vmm *vm;
-  bool serial_input_registered;
-};
-
-static void
-serial_set_irq (void *opaque, int level)
-{
-  struct vmm *vm = opaque;
-  vmm_irq_line (vm, SERIAL_COM1_IRQ, level);
-}
-
-static void
-serial_input_cb (void *opaque, uint32_t events)
-{
-  struct legacy_devices *d = opaque;
-  uint8_t buf[SERIAL_FIFO_SIZE];
-  unsigned int space = serial_rx_space (&d->serial);
-  ssize_t n;
-
-  if (space == 0)
-    {
-      /* Wait for the guest to drain the FIFO (rx_ready re-arms us). */
-      event_loop_modify (d->vm->loop, d->serial.in_fd, 0);
-      return;
-    }
-  n = read (d->serial.in_fd, buf, space);
-  if (n > 0)
-    serial_receive (&d->serial, buf, (unsigned int) n);
-  else if (n == 0 || (errno != EAGAIN && errno != EINTR))
-    {
-      /* End of input: the guest keeps running, it just gets no more bytes. */
-      event_loop_del (d->vm->loop, d->serial.in_fd);
-      d->serial_input_registered = false;
-    }
-}
-
-static void
-serial_rx_ready (void *opaque)
-{
-  struct legacy_devices *d = opaque;
-  if (d->serial_input_registered)
-    event_loop_modify (d->vm->loop, d->serial.in_fd, EPOLLIN);
-}
-
-static void
-i8042_reset (void *opaque)
-{
-  struct vmm *vm = opaque;
-  vmm_request_exit (vm, VMM_EXIT_RESET, 0, "guest reset through the i8042 (reboot=k)");
-}
-
-static int
-add_legacy_devices (struct vmm *vm, struct legacy_devices *d, struct vmm_err *err)
-{
-  struct bus_device dev;
-  int r;
-
-  d->vm = vm;
-  serial_init (&d->serial, vm->cfg->serial_in_fd, vm->cfg->serial_out_fd);
-  d->serial.set_irq = serial_set_irq;
-  d->serial.irq_opaque = vm;
-  d->serial.rx_ready = serial_rx_ready;
-  d->serial.rx_opaque = d;
-  dev = serial_bus_device (&d->serial, SERIAL_COM1_BASE);
-  if ((r = bus_add (&vm->pio_bus, &dev)) < 0)
-    return vmm_errorf (err, -r, "serial port");
-  i8042_init (&d->i8042, i8042_reset, vm);
-  dev = i8042_data_device (&d->i8042);
-  if ((r = bus_add (&vm->pio_bus, &dev)) < 0)
-    return vmm_errorf (err, -r, "i8042");
-  dev = i8042_command_device (&d->i8042);
-  if ((r = bus_add (&vm->pio_bus, &dev)) < 0)
-    return vmm_errorf (err, -r, "i8042");
-  if (vm->cfg->serial_in_fd >= 0)
-    {
-      /* Blocking fd (it may be the user's terminal, shared with the shell):
-         a single reader woken by epoll does not block. */
-      r = event_loop_add (vm->loop, vm->cfg->serial_in_fd, EPOLLIN, serial_input_cb, d);
-      /* A regular file or /dev/null cannot be polled: no input then. */
-      if (r == 0)
-        d->serial_input_registered = true;
-      else if (r != -EPERM)
-        return vmm_errorf (err, -r, "serial input fd");
-    }
-  return 0;
 }
 
 /* ---- signals: SIGINT/SIGTERM/SIGHUP end the run through a signalfd */
