@@ -318,3 +318,40 @@ linux_guest_setup() {
     assert_success
     assert_output --partial "HULL-GUEST-UP cpus=1 cmdline=console=ttyS0 reboot=t panic=-1 quiet hull.marker=elf"
 }
+
+# On any KVM: a real kernel reads what the VMM built (zero page, e820,
+# command line with the virtio entries, initrd, MP table).  Under kvm_pvm the
+# kernel then stops at an emulation failure (a clear error, status 1); on
+# hardware KVM it goes on to /init and reboots (status 0).  The masks and
+# kernel options are the ones that get an unmodified kernel this far on PVM.
+linux_early_boot() {   # $1: image name in the guest kernel dir
+    requires root kvm
+    KDIR=$(guest_kernel_dir)
+    [ -n "$KDIR" ] && [ -f "$KDIR/$1" ] || skip "no guest kernel: run make guest-kernel"
+    command -v cpio >/dev/null || skip "needs cpio"
+    make_initramfs
+    truncate -s 1M "$BATS_TEST_TMPDIR/disk.img"
+    run --separate-stderr timeout 300 "$SRC_DIR/build/vmm-boot" boot --kernel "$KDIR/$1" \
+        --initrd "$BATS_TEST_TMPDIR/initramfs.cpio.gz" --memory 256 --cpus 2 --cpuid-mask cx16 \
+        --disk "$BATS_TEST_TMPDIR/disk.img,ro" \
+        --cmdline "console=ttyS0 reboot=t panic=-1 noxsave clearcpuid=popcnt" </dev/null
+    if [ "$status" -ne 0 ]; then
+        assert_equal "$status" 1
+        [[ "$stderr" == "hull: vm boot: guest stopped: vCPU "*"KVM internal error"* ]] || fail "stderr: $stderr"
+    fi
+    assert_output --partial "Linux version"
+    assert_output --partial "Command line: console=ttyS0 reboot=t panic=-1 noxsave clearcpuid=popcnt virtio_mmio.device=4K@0xd0000000:5"
+    assert_output --partial "BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable"
+    assert_output --partial "BIOS-e820: [mem 0x0000000000100000-0x000000000fffffff] usable"
+    assert_output --partial "RAMDISK: [mem 0x0f"
+    assert_output --partial "MPTABLE: OEM ID: HULL"
+    assert_output --partial "Processors: 2"
+}
+
+@test "vm boot: Linux vmlinux reads the boot structures (any KVM; slow on kvm_pvm)" {
+    linux_early_boot vmlinux
+}
+
+@test "vm boot: Linux bzImage decompresses and reads the boot structures (any KVM; slow on kvm_pvm)" {
+    linux_early_boot bzImage
+}
