@@ -1,23 +1,28 @@
 /* libFuzzer target for the VMM's guest-facing parsing: the virtio-mmio
    register file, split virtqueues (descriptor chains, indirect tables,
-   ring indices) and the virtio-blk and virtio-console request handlers.
+   ring indices) and the virtio-blk, virtio-console and virtio-net request
+   handlers.
 
    Input layout:
-     byte 0       device (even: virtio-blk, odd: virtio-console) and, in its
-                  high bits, the features the driver accepts
-     bytes 1..2   n, little endian: the next n bytes (at most 16 KiB) are
+     byte 0       device: 0 virtio-blk, 1 virtio-console, 2 virtio-net (mod 3)
+     byte 1       bit 0: read-only disk; bits 1-2: console ports - 1 (mod 3);
+                  all 8 bits: the low device feature bits the driver accepts
+     bytes 2..3   n, little endian: the next n bytes (at most 16 KiB) are
                   the start of guest memory, where the driver below puts its
                   rings, so mutations land on descriptors and indices
      rest         driver operations, 1 opcode byte each (see run_ops)
 
    Guest memory is 64 KiB of malloc'd memory behind struct guest_mem, as
    in the unit tests.  The disk is a 64 KiB memfd; console input comes from
-   a pipe the operations fill, output goes to /dev/null. */
+   a pipe the operations fill, output goes to /dev/null.  virtio-net runs
+   over a TAP (link down) in a private network namespace when the fuzzer
+   may create one, and is skipped otherwise. */
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_mmio.h>
@@ -26,6 +31,7 @@
 #include "microvm/vmm/virtio_blk.h"
 #include "microvm/vmm/virtio_console.h"
 #include "microvm/vmm/virtio_mmio.h"
+#include "microvm/vmm/virtio_net.h"
 
 #define MEM_SIZE (64u * 1024)
 #define QSIZE 16
@@ -170,28 +176,36 @@ run_ops (struct virtio_mmio *t, struct guest_mem *mem, struct input *in, int con
     }
 }
 
+static int disk_fd = -1, devnull = -1, tap_fd = -1;
+
+int
+LLVMFuzzerInitialize (int *argc, char ***argv)
+{
+  disk_fd = memfd_create ("fuzz-disk", MFD_CLOEXEC);
+  devnull = open ("/dev/null", O_WRONLY | O_CLOEXEC);
+  if (disk_fd < 0 || devnull < 0 || ftruncate (disk_fd, 64 * 1024) < 0)
+    abort ();
+  /* The TAP lives and dies with this process's own network namespace. */
+  if (unshare (CLONE_NEWNET) == 0)
+    tap_fd = virtio_net_open_tap ("fuzz0", NULL);
+  return 0;
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-  static int disk_fd = -1, devnull = -1;
   struct input in = { data, size };
   struct guest_mem mem = { .size = MEM_SIZE, .memfd = -1 };
   struct vmm_err err;
-  uint8_t kind;
+  uint8_t kind, flags;
   uint16_t n;
   int pipefd[2] = { -1, -1 };
 
-  if (disk_fd < 0)
-    {
-      disk_fd = memfd_create ("fuzz-disk", MFD_CLOEXEC);
-      devnull = open ("/dev/null", O_WRONLY | O_CLOEXEC);
-      if (disk_fd < 0 || devnull < 0 || ftruncate (disk_fd, 64 * 1024) < 0)
-        abort ();
-    }
   mem.host = calloc (1, MEM_SIZE);
   if (mem.host == NULL)
     return 0;
-  kind = take8 (&in);
+  kind = take8 (&in) % 3;
+  flags = take8 (&in);
   n = take16 (&in) % (16 * 1024);
   if (n > in.left)
     n = (uint16_t) in.left;
@@ -199,14 +213,26 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   in.p += n;
   in.left -= n;
 
-  if (kind % 2 == 0)
+  if (kind == 0)
     {
       struct virtio_blk *blk;
-      if (virtio_blk_new (&mem, dup (disk_fd), kind & 2, "fuzz", &blk, &err) == 0)
+      if (virtio_blk_new (&mem, dup (disk_fd), flags & 1, "fuzz", &blk, &err) == 0)
         {
-          bring_up (virtio_blk_transport (blk), 0xffffff00u | kind);
+          bring_up (virtio_blk_transport (blk), 0xffffff00u | flags);
           run_ops (virtio_blk_transport (blk), &mem, &in, -1);
           virtio_blk_free (blk);
+        }
+    }
+  else if (kind == 2)
+    {
+      static const uint8_t mac[6] = { 0x02, 0, 0, 0, 0, 1 };
+      struct virtio_net *net;
+      if (tap_fd >= 0 && virtio_net_new (&mem, dup (tap_fd), mac, NULL, &net, &err) == 0)
+        {
+          bring_up (virtio_net_transport (net), 0xffffff00u | flags);
+          run_ops (virtio_net_transport (net), &mem, &in, -1);
+          virtio_net_tap_readable (net);
+          virtio_net_free (net);
         }
     }
   else if (pipe2 (pipefd, O_CLOEXEC | O_NONBLOCK) == 0)
@@ -217,9 +243,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         { "hull.stdio", pipefd[0], devnull },
       };
       struct virtio_console *con;
-      if (virtio_console_new (&mem, ports, 1 + (kind >> 1) % 3, NULL, &con, &err) == 0)
+      if (virtio_console_new (&mem, ports, 1 + (unsigned) ((flags >> 1) & 3) % 3, NULL, &con, &err) == 0)
         {
-          bring_up (virtio_console_transport (con), 0xffffff00u | kind);
+          bring_up (virtio_console_transport (con), 0xffffff00u | flags);
           run_ops (virtio_console_transport (con), &mem, &in, pipefd[1]);
           virtio_console_free (con);
         }

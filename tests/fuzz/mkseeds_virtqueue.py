@@ -30,8 +30,14 @@ class Mem:
             self.put(base + 4 + 2 * k, struct.pack("<H", h))
 
 
-def seed(name, kind, mem, ops=b""):
-    data = bytes([kind]) + struct.pack("<H", len(mem.b)) + bytes(mem.b) + ops
+BLK, CONSOLE, NET = 0, 1, 2
+RO = 1
+MULTIPORT = 2          # feature bit 1, and ports bits: (flags >> 1) & 3 -> 1 + that % 3 ports
+THREE_PORTS = 2 << 1   # (2 % 3) + 1 = 3 ports, bit 1 set too
+
+
+def seed(name, device, flags, mem, ops=b""):
+    data = bytes([device, flags]) + struct.pack("<H", len(mem.b)) + bytes(mem.b) + ops
     with open(os.path.join(OUT, name), "wb") as f:
         f.write(data)
 
@@ -54,7 +60,7 @@ m.put(0x3060, struct.pack("<IIQ", 4, 0, 0))
 m.desc(0, 9, 0x3060, 16, NEXT, 10)
 m.desc(0, 10, 0x3070, 1, WRITE)
 m.avail(0, [0, 3, 6, 9])
-seed("blk-rw", 0, m, bytes([4, 0, 0, 3, 0, 7]))
+seed("blk-rw", BLK, 0, m, bytes([4, 0, 0, 3, 0, 7]))
 
 # virtio-blk: an indirect table
 m = Mem()
@@ -63,14 +69,14 @@ m.put(0x3800, struct.pack("<QIHH", 0x3000, 16, NEXT, 1) + struct.pack("<QIHH", 0
       + struct.pack("<QIHH", 0x3010, 1, WRITE, 0))
 m.desc(0, 0, 0x3800, 48, INDIRECT)
 m.avail(0, [0])
-seed("blk-indirect", 2, m, bytes([3, 0, 5, 0xff, 0xff, 0xff, 0xff]))
+seed("blk-indirect", BLK, RO, m, bytes([3, 0, 5, 0xff, 0xff, 0xff, 0xff]))
 
 # virtio-blk: a chain that loops
 m = Mem()
 blk_request(m, 0, 0, 0x3000, 0, 1, 0x3200, 512, WRITE, 0x3010)
 m.desc(0, 2, 0x3010, 1, WRITE | NEXT, 0)
 m.avail(0, [0])
-seed("blk-loop", 0, m)
+seed("blk-loop", BLK, 0, m)
 
 # virtio-console, multiport with 3 ports: DEVICE_READY, PORT_READY x3,
 # PORT_OPEN for port 1, data both ways.
@@ -88,7 +94,7 @@ m.desc(5, 0, 0x3400, 21, 0)            # port 1 transmit
 m.avail(5, [0])
 m.desc(4, 0, 0x3500, 64, WRITE)        # port 1 receive
 m.desc(0, 0, 0x3600, 64, WRITE)        # port 0 receive
-seed("console-multiport", 11, m, bytes([6, 5]) + b"input" + bytes([4, 2, 0, 3, 4, 3, 0]))
+seed("console-multiport", CONSOLE, THREE_PORTS | MULTIPORT, m, bytes([6, 5]) + b"input" + bytes([4, 2, 0, 3, 4, 3, 0]))
 
 # virtio-console without multiport
 m = Mem()
@@ -96,4 +102,15 @@ m.put(0x3400, b"plain\n")
 m.desc(1, 0, 0x3400, 6, 0)
 m.avail(1, [0])
 m.desc(0, 0, 0x3600, 64, WRITE)
-seed("console-single", 1, m, bytes([6, 3]) + b"abc" + bytes([4, 0, 0]))
+seed("console-single", CONSOLE, 0, m, bytes([6, 3]) + b"abc" + bytes([4, 0, 0]))
+
+# virtio-net: receive buffers and one frame to transmit (header + frame)
+m = Mem()
+for i in range(4):
+    m.desc(0, i, 0x3000 + 0x100 * i, 0x100, WRITE)
+m.avail(0, list(range(4)))
+m.put(0x3600, bytes(12) + b"\xff" * 6 + b"\x02\x00\x00\x00\x00\x01" + b"\x88\xb5" + b"hull-fuzz-frame")
+m.desc(1, 0, 0x3600, 12, NEXT, 1)
+m.desc(1, 1, 0x360c, 29, 0)
+m.avail(1, [0])
+seed("net-txrx", NET, 0xff, m, bytes([3, 1, 3, 0]))

@@ -1,5 +1,5 @@
 # libFuzzer target for the VMM's guest-facing parsing (virtio-mmio registers,
-# split virtqueues, virtio-blk and virtio-console requests).  Included from
+# split virtqueues, virtio-blk, virtio-console and virtio-net requests).  Included from
 # microvm/vmm/module.mk.  `make fuzz` builds it; `make check-fuzz-vmm` runs
 # it for FUZZ_RUNS inputs from the seed corpus (new inputs go to a scratch
 # directory, never into the tree); `make check-fuzz` runs it with the other
@@ -11,7 +11,8 @@ FUZZ_TARGETS += fuzz_virtqueue
 
 # Only the device models and what they need: no KVM, no runtime.
 FUZZ_VIRTQUEUE_SRCS := tests/fuzz/fuzz_virtqueue.c microvm/vmm/virtqueue.c microvm/vmm/virtio_mmio.c \
-	microvm/vmm/virtio_blk.c microvm/vmm/virtio_console.c microvm/vmm/event_loop.c microvm/vmm/vmm_err.c
+	microvm/vmm/virtio_blk.c microvm/vmm/virtio_console.c microvm/vmm/virtio_net.c microvm/vmm/event_loop.c \
+	microvm/vmm/vmm_err.c
 
 $(BUILD)/fuzz/fuzz_virtqueue: $(FUZZ_VIRTQUEUE_SRCS) $(wildcard microvm/vmm/*.h)
 	@mkdir -p $(dir $@)
