@@ -16,6 +16,13 @@
 
 static char disk_path[] = "/tmp/hull-test-blk-XXXXXX";
 
+/* Removed at exit, whichever way the test ends. */
+static void
+remove_disk (void)
+{
+  unlink (disk_path);
+}
+
 static int
 make_disk (void)
 {
@@ -24,6 +31,7 @@ make_disk (void)
 
   if (fd < 0)
     return -1;
+  atexit (remove_disk);
   for (s = 0; s < SECTORS; s++)
     {
       for (i = 0; i < SZ; i++)
@@ -298,6 +306,5 @@ main (void)
   test_read_only ();
   test_odd_layouts ();
   test_bad_fd ();
-  unlink (disk_path);
   return tap_done ();
 }

@@ -17,6 +17,13 @@
 
 static char disk_path[] = "/tmp/hull-test-mmio-XXXXXX";
 
+/* Removed at exit, whichever way the test ends. */
+static void
+remove_disk (void)
+{
+  unlink (disk_path);
+}
+
 static struct virtio_blk *
 blk_new (struct drv *d)
 {
@@ -274,6 +281,8 @@ main (void)
   char disk[8 * SZ] = { 0 };
   int fd = mkstemp (disk_path);
 
+  if (fd >= 0)
+    atexit (remove_disk);
   if (fd < 0 || write (fd, disk, sizeof disk) != (ssize_t) sizeof disk)
     return 1;
   close (fd);
@@ -281,6 +290,5 @@ main (void)
   test_status_machine ();
   test_interrupt_status ();
   test_notify_eventfd ();
-  unlink (disk_path);
   return tap_done ();
 }

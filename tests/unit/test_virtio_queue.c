@@ -21,6 +21,13 @@
 
 static char disk_path[] = "/tmp/hull-test-vq-XXXXXX";
 
+/* Removed at exit, whichever way the test ends. */
+static void
+remove_disk (void)
+{
+  unlink (disk_path);
+}
+
 static struct virtio_blk *
 blk_up (struct drv *d, uint64_t features)
 {
@@ -417,6 +424,8 @@ main (void)
   char disk[8 * SZ];
   int fd = mkstemp (disk_path), s, k;
 
+  if (fd >= 0)
+    atexit (remove_disk);
   for (s = 0; s < 8; s++)
     for (k = 0; k < SZ; k++)
       disk[s * SZ + k] = (char) (s * 7 + k);
@@ -430,6 +439,5 @@ main (void)
   test_full_ring_and_wrap ();
   test_interrupt_suppression ();
   test_length_overflow ();
-  unlink (disk_path);
   return tap_done ();
 }
