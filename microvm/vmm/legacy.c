@@ -24,8 +24,16 @@ serial_input_cb (void *opaque, uint32_t events)
 
   if (space == 0)
     {
-      /* Wait for the guest to drain the FIFO (rx_ready re-arms us). */
-      event_loop_modify (d->vm->loop, d->serial.in_fd, 0);
+      /* Wait for the guest to drain the FIFO (rx_ready re-arms us).  Edge
+         triggered with no events: a hang-up meanwhile is reported once,
+         not in a busy loop (and re-arming it here would report it again). */
+      if (!atomic_exchange (&d->input_paused, true))
+        {
+          event_loop_modify (d->vm->loop, d->serial.in_fd, EPOLLET);
+          /* The guest may have drained the FIFO in between. */
+          if (serial_rx_space (&d->serial) > 0 && atomic_exchange (&d->input_paused, false))
+            event_loop_modify (d->vm->loop, d->serial.in_fd, EPOLLIN);
+        }
       return;
     }
   n = read (d->serial.in_fd, buf, space);
@@ -43,7 +51,7 @@ static void
 serial_rx_ready (void *opaque)
 {
   struct legacy_devices *d = opaque;
-  if (d->serial_input_registered)
+  if (d->serial_input_registered && atomic_exchange (&d->input_paused, false))
     event_loop_modify (d->vm->loop, d->serial.in_fd, EPOLLIN);
 }
 

@@ -2,6 +2,7 @@
 #ifndef HULL_VMM_LEGACY_H
 #define HULL_VMM_LEGACY_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "microvm/vmm/i8042.h"
@@ -14,6 +15,7 @@ struct legacy_devices
   struct i8042 i8042;
   struct vmm *vm;
   bool serial_input_registered;
+  atomic_bool input_paused;   /* host input waits for FIFO space */
 };
 
 /* COM1 on 0x3f8 (output to cfg->serial_out_fd, input from

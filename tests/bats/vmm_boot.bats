@@ -106,6 +106,15 @@ teardown() {
     assert_line "TESTGUEST-EXIT 0"
 }
 
+@test "vm boot: serial input longer than the UART FIFO arrives whole" {
+    local line
+    line=$(printf 'abcdefghij%.0s' $(seq 10))
+    run --separate-stderr bash -c 'echo "$1" | "$2" 120 "$3" boot --kernel "$4" --cmdline "scenario=echo"' \
+        _ "$line" "$(command -v timeout)" "$SRC_DIR/build/vmm-boot" "$TESTGUEST"
+    assert_success
+    assert_line "echo: $line"
+}
+
 @test "vm boot: SIGTERM stops a running 2-vCPU guest, status 143" {
     local out="$BATS_TEST_TMPDIR/serial" i
     "$SRC_DIR/build/vmm-boot" boot --kernel "$TESTGUEST" --cpus 2 --cmdline "scenario=idle" </dev/null >"$out" 2>&1 &
