@@ -76,6 +76,7 @@ struct signal_state
   struct vmm *vm;
   int fd;
   sigset_t old_mask;
+  bool blocked;   /* old_mask must be restored */
 };
 
 static void
@@ -325,12 +326,12 @@ setup_signals (struct vmm *vm, struct signal_state *s, struct vmm_err *err)
   sigaddset (&set, SIGTERM);
   sigaddset (&set, SIGHUP);
   /* Blocked before the vCPU threads exist, so they inherit the mask and the
-     signalfd is the only receiver. */
-  /* SIGPIPE too: a closed console reader must not kill the VMM (writes get
-     EPIPE and the byte is dropped). */
+     signalfd is the only receiver.  SIGPIPE too: a closed console reader
+     must not kill the VMM (writes get EPIPE and the byte is dropped). */
   sigaddset (&set, SIGPIPE);
-  if (pthread_sigmask (SIG_BLOCK, &set, &s->old_mask) < 0)
-    return vmm_errorf (err, errno, "sigprocmask");
+  if (pthread_sigmask (SIG_BLOCK, &set, &s->old_mask) != 0)
+    return vmm_errorf (err, EINVAL, "pthread_sigmask");
+  s->blocked = true;
   sigdelset (&set, SIGPIPE);
   s->fd = signalfd (-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
   if (s->fd < 0)
@@ -380,7 +381,6 @@ vmm_run (const struct vmm_config *cfg, struct vmm_exit *exit_out, struct vmm_err
   struct kvm_cpuid2 *supported = NULL;
   struct boot_kernel kernel;
   uint64_t initrd_addr = 0, initrd_size = 0;
-  bool signals_set = false;
   unsigned int i;
   int r;
 
@@ -440,7 +440,6 @@ vmm_run (const struct vmm_config *cfg, struct vmm_exit *exit_out, struct vmm_err
 
   if ((r = setup_signals (vm, &sig, err)) < 0)
     goto out;
-  signals_set = true;
   for (i = 0; i < vm->n_vcpus; i++)
     if ((r = vcpu_start (&vm->vcpus[i], err)) < 0)
       goto out;
@@ -454,7 +453,7 @@ out:
   /* Claim the exit (if nobody did) so vCPU threads leave their loop. */
   vmm_request_exit (vm, VMM_EXIT_ERROR, 1, err ? err->msg : "set-up failed");
   teardown (vm);
-  if (signals_set)
+  if (sig.blocked)
     {
       /* Drop a SIGPIPE left pending by a console write before unblocking. */
       sigset_t pipe_set;

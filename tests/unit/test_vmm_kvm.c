@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <dirent.h>
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "microvm/vmm/vcpu.h"
@@ -54,6 +56,7 @@ test_run_leaves_nothing (void)
   struct vmm_err err = { 0 };
   char out[256] = { 0 };
   int p[2], fds, threads, r;
+  sigset_t mask_before, mask_after;
 
   if (access (TESTGUEST, R_OK) != 0)
     {
@@ -64,6 +67,7 @@ test_run_leaves_nothing (void)
     abort ();
   fds = count_dir ("/proc/self/fd");
   threads = count_dir ("/proc/self/task");
+  pthread_sigmask (SIG_SETMASK, NULL, &mask_before);
 
   vmm_config_init (&cfg);
   cfg.kernel_path = TESTGUEST;
@@ -79,6 +83,10 @@ test_run_leaves_nothing (void)
   TAP_EQ_INT (count_dir ("/proc/self/fd"), fds, "no fd left after a run");
   TAP_EQ_INT (count_dir ("/proc/self/task"), threads, "no vCPU thread left after a run");
   TAP_OK (!guest_ram_mapped (), "guest RAM unmapped after a run");
+  pthread_sigmask (SIG_SETMASK, NULL, &mask_after);
+  TAP_OK (sigismember (&mask_after, SIGINT) == sigismember (&mask_before, SIGINT)
+              && sigismember (&mask_after, SIGPIPE) == sigismember (&mask_before, SIGPIPE),
+          "signal mask restored after a run");
 
   cfg.cmdline = "scenario=hello reboot=t";
   r = vmm_run (&cfg, &ex, &err);
