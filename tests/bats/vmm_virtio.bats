@@ -26,9 +26,13 @@ setup() {
     DISK="$BATS_TEST_TMPDIR/disk.img"
     NETNS=""
     PEER_PID=""
+    LOOPDEV=""
 }
 
 teardown() {
+    if [ -n "$LOOPDEV" ]; then
+        losetup -d "$LOOPDEV" 2>/dev/null || true
+    fi
     if [ -n "$PEER_PID" ]; then
         kill "$PEER_PID" 2>/dev/null || true
         wait "$PEER_PID" 2>/dev/null || true
@@ -71,6 +75,23 @@ make_disk() {
     assert_line "blk: write sector 1 status 1"
     assert_line "TESTGUEST-EXIT 0"
     [ "$(sha256sum <"$DISK")" = "$before" ] || fail "read-only disk was modified"
+}
+
+@test "virtio-blk: a block device (loop) as the disk, capacity from the device" {
+    command -v losetup >/dev/null || skip "needs losetup"
+    make_disk
+    truncate -s 2M "$DISK"
+    LOOPDEV=$(losetup -f --show "$DISK") || skip "no loop device available"
+    run --separate-stderr vm boot --kernel "$TESTGUEST" --disk "$LOOPDEV" --cmdline "scenario=virtio-blk" </dev/null
+    assert_success
+    assert_line "blk: capacity 4096 sectors, ro 0"
+    assert_line "blk: read sector 0 status 0: HULL-DISK-SECTOR0 hello"
+    assert_line "blk: read back sector 1 status 0: match"
+    assert_line "TESTGUEST-EXIT 0"
+    losetup -d "$LOOPDEV"
+    LOOPDEV=""
+    run dd if="$DISK" bs=512 skip=1 count=1 status=none
+    [[ "$output" == "written by the hull test guest"* ]] || fail "sector 1: $output"
 }
 
 @test "virtio-blk: a second disk is a second device" {
