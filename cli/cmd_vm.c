@@ -11,7 +11,7 @@
 static const char vm_usage[]
     = "Usage: hull vm boot --kernel FILE [--initrd FILE] [--cmdline STRING] [--disk FILE[,ro]]...\n"
       "                    [--net TAP]... [--cpus N] [--memory MiB] [--cpuid-mask cx16,xsave,popcnt]\n"
-      "                    [--port NAME[,in=FILE][,out=FILE]]... [--kvm-device PATH] [--verbose]\n"
+      "                    [--port NAME[,in=FILE][,out=FILE]|NAME,fd=N]... [--kvm-device PATH] [--verbose]\n"
       "\n"
       "Boots FILE (a bzImage, a vmlinux or another x86-64 ELF kernel) in a microVM with the\n"
       "serial console on stdin/stdout.  Exits 0 when the guest resets or triple-faults\n"
@@ -62,8 +62,10 @@ parse_cpuid_mask (const char *arg, unsigned int *mask)
   return 0;
 }
 
-/* --port NAME[,in=FILE][,out=FILE]: a named virtio-console port.  The
-   first one also brings the console port 0 (hvc0), its output on stdout. */
+/* --port NAME[,in=FILE][,out=FILE] or NAME,fd=N: a named virtio-console
+   port on files, or on an inherited fd used both ways (a connected socket,
+   as a launcher would pass it).  The first one also brings the console
+   port 0 (hvc0), its output on stdout. */
 static int
 parse_port (const char *arg, struct vmm_config *cfg)
 {
@@ -90,6 +92,22 @@ parse_port (const char *arg, struct vmm_config *cfg)
       char *buf;
 
       opt++;
+      if (strncmp (opt, "fd=", 3) == 0)
+        {
+          char *end;
+          long fd;
+
+          errno = 0;
+          fd = strtol (opt + 3, &end, 10);
+          if (end == opt + 3 || (*end != '\0' && *end != ',') || errno != 0 || fd < 0 || fd > 65535
+              || p->in_fd >= 0 || p->in_path || p->out_path)
+            return -1;
+          p->in_fd = p->out_fd = (int) fd;
+          opt = end;
+          continue;
+        }
+      if (p->in_fd >= 0)
+        return -1;
       if (strncmp (opt, "in=", 3) == 0)
         dst = &p->in_path, val = opt + 3, buf = paths[cfg->n_console_ports][0];
       else if (strncmp (opt, "out=", 4) == 0)
@@ -97,7 +115,8 @@ parse_port (const char *arg, struct vmm_config *cfg)
       else
         return -1;
       next = val;
-      while ((next = strchr (next, ',')) != NULL && strncmp (next, ",in=", 4) != 0 && strncmp (next, ",out=", 5) != 0)
+      while ((next = strchr (next, ',')) != NULL && strncmp (next, ",in=", 4) != 0 && strncmp (next, ",out=", 5) != 0
+             && strncmp (next, ",fd=", 4) != 0)
         next++;
       if (next == NULL)
         next = val + strlen (val);
@@ -227,7 +246,7 @@ vm_boot (int argc, char **argv)
         {
           if (parse_port (val, &cfg) < 0)
             {
-              fprintf (stderr, "hull: vm boot: --port `%s`: expected NAME[,in=FILE][,out=FILE] (at most %d ports)\n",
+              fprintf (stderr, "hull: vm boot: --port `%s`: expected NAME[,in=FILE][,out=FILE] or NAME,fd=N (at most %d ports)\n",
                        val, VMM_MAX_CONSOLE_PORTS - 1);
               return 1;
             }

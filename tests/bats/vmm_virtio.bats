@@ -191,10 +191,31 @@ make_disk() {
     [ "$(tail -1 "$BATS_TEST_TMPDIR/out.log")" = "hello from the guest on hull.control" ]
 }
 
+@test "virtio-console: a port on an inherited fd (fd=N), used both ways" {
+    mkfifo "$BATS_TEST_TMPDIR/both.fifo"
+    local port_fd
+    exec {port_fd}<>"$BATS_TEST_TMPDIR/both.fifo"
+    printf 'reply over an inherited fd\n' >&"$port_fd"
+    run --separate-stderr vm boot --kernel "$TESTGUEST" --port "hull.control,fd=$port_fd" \
+        --cmdline "scenario=virtio-console" </dev/null
+    assert_success
+    assert_line "console: received reply over an inherited fd"
+    # What the guest wrote went to the same fd (a FIFO here, so it is ours to read).
+    local line
+    read -r -t 5 line <&"$port_fd"
+    exec {port_fd}>&-
+    [ "$line" = "hello from the guest on hull.control" ] || fail "read back: $line"
+}
+
 @test "virtio-console: bad --port values are clear errors" {
     run --separate-stderr vm boot --kernel "$TESTGUEST" --port ",in=x" </dev/null
     assert_failure
     [[ "$stderr" == *"--port"*"NAME[,in=FILE][,out=FILE]"* ]] || fail "stderr: $stderr"
+    run --separate-stderr vm boot --kernel "$TESTGUEST" --port "p,fd=3,in=x" </dev/null
+    assert_failure
+    run --separate-stderr vm boot --kernel "$TESTGUEST" --port "p,fd=200" </dev/null
+    assert_failure
+    [[ "$stderr" == *"Bad file descriptor"* ]] || fail "stderr: $stderr"
     run --separate-stderr vm boot --kernel "$TESTGUEST" --port "p,in=$BATS_TEST_TMPDIR/missing" </dev/null
     assert_failure
     [[ "$stderr" == *"missing"*"No such file or directory"* ]] || fail "stderr: $stderr"
