@@ -64,6 +64,14 @@ make_disk() {
     [[ "$output" == "written by the hull test guest"* ]] || fail "sector 1: $output"
 }
 
+@test "virtio-blk: the completion interrupt reaches the guest (irqfd, IOAPIC, its vector)" {
+    make_disk
+    run --separate-stderr vm boot --kernel "$TESTGUEST" --disk "$DISK" --cmdline "scenario=virtio-blk irq=1" </dev/null
+    assert_success
+    assert_line "blk: interrupt on irq 5, InterruptStatus 1, used 1"
+    assert_line "TESTGUEST-EXIT 0"
+}
+
 @test "virtio-blk: a read-only disk refuses the guest's write and stays unchanged" {
     make_disk
     local before

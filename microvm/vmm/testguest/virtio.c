@@ -14,6 +14,8 @@
 #define REG_QUEUE_NUM 0x038
 #define REG_QUEUE_READY 0x044
 #define REG_QUEUE_NOTIFY 0x050
+#define REG_INTERRUPT_STATUS 0x060
+#define REG_INTERRUPT_ACK 0x064
 #define REG_STATUS 0x070
 #define REG_QUEUE_DESC_LOW 0x080
 #define REG_QUEUE_DESC_HIGH 0x084
@@ -275,4 +277,109 @@ uint64_t
 vq_desc_addr (struct vq *q, uint32_t id)
 {
   return id < VQ_SIZE ? q->desc[id].addr : 0;
+}
+
+/* ---- interrupts */
+
+#define IRQ_VECTOR 0x40
+#define SPURIOUS_VECTOR 0xff
+#define LAPIC_BASE 0xfee00000ULL
+#define LAPIC_SVR 0xf0
+#define LAPIC_TPR 0x80
+#define IOAPIC_BASE 0xfec00000ULL
+
+volatile unsigned tg_virtio_irq_count;
+
+/* The device interrupt counts and ends with an EOI to the local APIC; the
+   spurious vector needs no EOI. */
+__asm__ (".text\n"
+         ".globl tg_virtio_irq_entry, tg_spurious_entry\n"
+         "tg_virtio_irq_entry:\n"
+         "  push %rax\n"
+         "  lock incl tg_virtio_irq_count(%rip)\n"
+         "  mov $0xfee000b0, %eax\n"
+         "  movl $0, (%rax)\n"
+         "  pop %rax\n"
+         "  iretq\n"
+         "tg_spurious_entry:\n"
+         "  iretq\n");
+extern char tg_virtio_irq_entry[], tg_spurious_entry[];
+
+static uint64_t idt[2 * 256] __attribute__ ((aligned (16)));
+
+static void
+set_gate (unsigned vector, void *handler)
+{
+  uint64_t h = (uint64_t) (uintptr_t) handler;
+  uint16_t cs;
+
+  __asm__ volatile ("mov %%cs, %0" : "=r"(cs));
+  /* 64-bit interrupt gate, present, DPL 0. */
+  idt[2 * vector] = (h & 0xffff) | ((uint64_t) cs << 16) | (0x8eull << 40) | ((h >> 16 & 0xffff) << 48);
+  idt[2 * vector + 1] = h >> 32;
+}
+
+static void
+ioapic_write (uint32_t reg, uint32_t v)
+{
+  mmio_write32 (IOAPIC_BASE, reg);
+  mmio_write32 (IOAPIC_BASE + 0x10, v);
+}
+
+void
+vdev_irq_setup (struct vdev *d)
+{
+  struct __attribute__ ((packed))
+  {
+    uint16_t limit;
+    uint64_t base;
+  } idtr = { sizeof idt - 1, (uint64_t) (uintptr_t) idt };
+
+  set_gate (IRQ_VECTOR, tg_virtio_irq_entry);
+  set_gate (SPURIOUS_VECTOR, tg_spurious_entry);
+  __asm__ volatile ("lidt %0" : : "m"(idtr));
+  /* Only the IOAPIC may interrupt: KVM resets the BSP's LINT0 to ExtINT
+     (the 8259's virtual wire), so the PIC and the other LVT entries are
+     masked first. */
+  outb (0x21, 0xff);
+  outb (0xa1, 0xff);
+  mmio_write32 (LAPIC_BASE + 0x320, 1u << 16);   /* timer */
+  mmio_write32 (LAPIC_BASE + 0x350, 1u << 16);   /* LINT0 */
+  mmio_write32 (LAPIC_BASE + 0x360, 1u << 16);   /* LINT1 */
+  mmio_write32 (LAPIC_BASE + 0x370, 1u << 16);   /* error */
+  mmio_write32 (LAPIC_BASE + LAPIC_TPR, 0);
+  mmio_write32 (LAPIC_BASE + LAPIC_SVR, 0x100 | SPURIOUS_VECTOR);
+  /* Redirection entry for the pin: fixed delivery, physical destination
+     APIC 0, edge, active high, unmasked. */
+  ioapic_write (0x10 + 2 * d->irq + 1, 0);
+  ioapic_write (0x10 + 2 * d->irq, IRQ_VECTOR);
+  __asm__ volatile ("sti" ::: "memory");
+}
+
+unsigned
+vdev_irq_count (void)
+{
+  return tg_virtio_irq_count;
+}
+
+int
+vdev_irq_wait (unsigned seen, unsigned seconds)
+{
+  uint64_t end = rdtsc () + (uint64_t) seconds * 3000000000ULL;
+
+  while (tg_virtio_irq_count == seen)
+    {
+      if (rdtsc () > end)
+        return 0;
+      cpu_relax ();
+    }
+  return 1;
+}
+
+uint32_t
+vdev_irq_ack (struct vdev *d)
+{
+  uint32_t s = rd (d, REG_INTERRUPT_STATUS);
+  wr (d, REG_INTERRUPT_ACK, s);
+  return s;
 }

@@ -83,6 +83,15 @@ int vq_poll (struct vq *q, uint32_t *id, uint32_t *len);
 /* The address the guest put in descriptor id (to find a buffer). */
 uint64_t vq_desc_addr (struct vq *q, uint32_t id);
 
+/* Interrupts: routes the device's IRQ line through the IOAPIC to a vector
+   on this CPU (LAPIC enabled, IF set) with a handler that counts and EOIs.
+   vdev_irq_wait waits for the count to pass `seen`; vdev_irq_ack reads and
+   acknowledges InterruptStatus. */
+void vdev_irq_setup (struct vdev *d);
+unsigned vdev_irq_count (void);
+int vdev_irq_wait (unsigned seen, unsigned seconds);
+uint32_t vdev_irq_ack (struct vdev *d);
+
 /* Scenarios, one per driver. */
 int scenario_virtio_blk (void);
 int scenario_virtio_net (void);

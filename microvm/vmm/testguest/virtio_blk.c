@@ -73,6 +73,35 @@ scenario_virtio_blk (void)
   cap_hi = vdev_config32 (&dev, 4);
   tg_printf ("blk: capacity %u sectors%s, ro %d\n", cap_lo, cap_hi ? " (+high)" : "", ro);
 
+  /* irq=1: the first request completes by interrupt (irqfd -> IOAPIC ->
+     this CPU) rather than by polling the used ring. */
+  if (tg_param_long ("irq", 0))
+    {
+      unsigned seen;
+      uint32_t isr, used_id, used_len;
+      struct vseg segs[3];
+
+      vdev_irq_setup (&dev);
+      seen = vdev_irq_count ();
+      hdr.type = T_GET_ID;
+      hdr.sector = 0;
+      status = 0xff;
+      segs[0] = (struct vseg) { &hdr, sizeof hdr, 0 };
+      segs[1] = (struct vseg) { id, 20, 1 };
+      segs[2] = (struct vseg) { (const void *) &status, 1, 1 };
+      vq_submit (&q, segs, 3);
+      if (!vdev_irq_wait (seen, 20))
+        {
+          tg_printf ("blk: no interrupt on irq %u\n", dev.irq);
+          return 1;
+        }
+      isr = vdev_irq_ack (&dev);
+      tg_printf ("blk: interrupt on irq %u, InterruptStatus %u, used %d\n", dev.irq, isr,
+                 vq_poll (&q, &used_id, &used_len));
+      if (!(isr & 1))
+        failures++;
+    }
+
   memset (id, 0, sizeof id);
   st = request (T_GET_ID, 0, id, 20, 1);
   tg_printf ("blk: get-id status %d id %s\n", st, id);
