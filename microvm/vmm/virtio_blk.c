@@ -26,26 +26,30 @@ struct virtio_blk
 /* Room for the header and status descriptors around the data. */
 #define BLK_SEG_MAX (VIRTQ_MAX_CHAIN - 2)
 
+/* The whole of iov at off, in as few system calls as the kernel allows.
+   iov is consumed (a scratch copy). */
 static int
 full_io (int fd, bool write, struct iovec *iov, unsigned n, off_t off)
 {
-  unsigned i;
-
-  for (i = 0; i < n; i++)
+  while (n > 0)
     {
-      uint8_t *p = iov[i].iov_base;
-      size_t left = iov[i].iov_len;
+      ssize_t r = write ? pwritev (fd, iov, (int) n, off) : preadv (fd, iov, (int) n, off);
 
-      while (left > 0)
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r <= 0)
+        return -1;   /* error, or the file shrank under us */
+      off += r;
+      while (n > 0 && (size_t) r >= iov->iov_len)
         {
-          ssize_t r = write ? pwrite (fd, p, left, off) : pread (fd, p, left, off);
-          if (r < 0 && errno == EINTR)
-            continue;
-          if (r <= 0)
-            return -1;   /* error, or the file shrank under us */
-          p += r;
-          left -= r;
-          off += r;
+          r -= (ssize_t) iov->iov_len;
+          iov++;
+          n--;
+        }
+      if (n > 0)
+        {
+          iov->iov_base = (uint8_t *) iov->iov_base + r;
+          iov->iov_len -= (size_t) r;
         }
     }
   return 0;

@@ -278,6 +278,35 @@ test_odd_layouts (void)
   drv_mem_free (&d);
 }
 
+/* The file shrinks under a running device: reads past the new end fail
+   with IOERR instead of returning stale or uninitialised bytes. */
+static void
+test_shrunk_file (void)
+{
+  struct drv d;
+  struct virtio_blk *blk;
+  struct req r;
+  uint32_t id, len;
+  int fd;
+
+  drv_mem_init (&d);
+  blk = open_blk (&d, false, NULL);
+  if (blk == NULL)
+    return;
+  drv_bring_up (&d, ~0ULL, 1);
+  fd = open (disk_path, O_RDWR);
+  TAP_OK (fd >= 0 && ftruncate (fd, 8 * SZ) == 0, "blk: disk file cut to 8 sectors behind the device's back");
+  submit (&d, &r, VIRTIO_BLK_T_IN, 20, SZ);
+  TAP_OK (drv_get_used (&d, 0, &id, &len) && status_of (&d, &r) == VIRTIO_BLK_S_IOERR, "blk: read past the new end => IOERR");
+  submit (&d, &r, VIRTIO_BLK_T_IN, 7, 2 * SZ);
+  TAP_OK (drv_get_used (&d, 0, &id, &len) && status_of (&d, &r) == VIRTIO_BLK_S_IOERR, "blk: read across the new end => IOERR");
+  submit (&d, &r, VIRTIO_BLK_T_IN, 2, SZ);
+  TAP_OK (drv_get_used (&d, 0, &id, &len) && status_of (&d, &r) == VIRTIO_BLK_S_OK, "blk: reads inside still work");
+  close (fd);
+  virtio_blk_free (blk);
+  drv_mem_free (&d);
+}
+
 static void
 test_bad_fd (void)
 {
@@ -306,5 +335,6 @@ main (void)
   test_read_only ();
   test_odd_layouts ();
   test_bad_fd ();
+  test_shrunk_file ();
   return tap_done ();
 }
