@@ -288,6 +288,29 @@ main (void)
   snprintf (id, sizeof id, "%sdefault", test_root);
   test_lifecycle (NULL, id, "default");
 
+  /* destroy of a frozen cgroup (delete --force of a paused container) */
+  snprintf (id, sizeof id, "%sfrozen", test_root);
+  if (cgroup_create (NULL, id, NULL, &cg, &err) == 0)
+    {
+      int counter = -1, status;
+      char found[1024] = "";
+      pid_t child = spawn_counter (cg, &counter);
+      TAP_OK (cgroup_freeze (cg, true, &err) == 0, "frozen: freeze");
+      TAP_OK (cgroup_destroy (cg, &err) == 0, "frozen: destroy %s", err ? err->msg : "");
+      hull_error_release (&err);
+      TAP_OK (waitpid (child, &status, 0) == child && WIFSIGNALED (status) && WTERMSIG (status) == SIGKILL,
+              "frozen: the frozen child was killed");
+      TAP_EQ_INT (find_leftovers ("/sys/fs/cgroup", id, 0, found, sizeof found), 0, "frozen: nothing left (%s)", found);
+      close (counter);
+      cgroup_free (cg);
+      cg = NULL;
+    }
+  else
+    {
+      TAP_OK (0, "frozen: create: %s", err->msg);
+      hull_error_release (&err);
+    }
+
   TAP_OK (cgroup_create ("machine.slice:hull:x", "x", NULL, &cg, &err) < 0 && strstr (err->msg, "systemd"),
           "systemd form rejected: %s", err ? err->msg : "");
   hull_error_release (&err);
