@@ -225,7 +225,7 @@ test_lifecycle (const char *cgroups_path, const char *id, const char *label)
           "%s: pids lists the child (%zu)", label, n);
   free (pids);
 
-  for (int i = 0; i < 500 && read_counter (counter) == 0; i++)
+  for (int i = 0; i < 3000 && read_counter (counter) == 0; i++)
     sleep_ms (10);
   TAP_OK (read_counter (counter) > 0, "%s: child counts", label);
   TAP_OK (cgroup_freeze (cg, true, &err) == 0, "%s: freeze", label);
@@ -236,7 +236,7 @@ test_lifecycle (const char *cgroups_path, const char *id, const char *label)
   TAP_OK (a == b, "%s: frozen child does not count (%lu, %lu)", label, a, b);
   TAP_OK (cgroup_freeze (cg, false, &err) == 0, "%s: thaw", label);
   TAP_OK (cgroup_is_frozen (cg, &frozen, &err) == 0 && !frozen, "%s: reports thawed", label);
-  for (int i = 0; i < 500 && (c = read_counter (counter)) == b; i++)
+  for (int i = 0; i < 3000 && (c = read_counter (counter)) == b; i++)
     sleep_ms (10);
   TAP_OK (c > b, "%s: thawed child counts again", label);
 

@@ -412,7 +412,7 @@ test_oom (void)
   TAP_OK (WIFSIGNALED (status) && WTERMSIG (status) == SIGKILL, "the memory hog is OOM-killed");
   pfd.fd = fd;
   pfd.events = POLLIN;
-  TAP_OK (fd >= 0 && poll (&pfd, 1, 10000) == 1, "the OOM fd became readable");
+  TAP_OK (fd >= 0 && poll (&pfd, 1, 30000) == 1, "the OOM fd became readable");
   TAP_OK (cgroup_stats (cg, &st, &err) == 0 && st.oom_kill_count >= 1, "stats count the OOM kill (%llu)",
           (unsigned long long) st.oom_kill_count);
   hull_error_release (&err);
