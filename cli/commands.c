@@ -13,6 +13,15 @@ CLI_DECLARE (delete);
 CLI_DECLARE (spec);
 CLI_DECLARE (features);
 
+/* cli/cmd_vm.c keeps the VMM's own argv convention (no global context). */
+int cli_cmd_vm (int argc, char **argv);
+static int
+cli_vm (const struct hull_context *ctx, int argc, char **argv)
+{
+  (void) ctx;
+  return cli_cmd_vm (argc, argv);
+}
+
 const struct cli_command cli_commands[] = {
   { "create", "create a container (its process waits for start)", cli_create, true },
   { "start", "start the process of a created container", cli_start, false },
@@ -23,5 +32,6 @@ const struct cli_command cli_commands[] = {
   { "delete", "delete a container", cli_delete, false },
   { "spec", "write a default config.json", cli_spec, false },
   { "features", "print the OCI features document", cli_features, false },
+  { "vm", "boot a kernel in the built-in VMM by hand (vm boot --help)", cli_vm, false },
   { NULL, NULL, NULL, false },
 };
