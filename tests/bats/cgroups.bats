@@ -196,17 +196,17 @@ counter_of() {
     hull pause --help >/dev/null 2>&1 || skip "hull has no pause command yet"
     local pid a b c i
     pid=$(run_counter)
-    for ((i = 0; i < 100; i++)); do [ "$(counter_of "$pid")" -gt 0 ] && break; sleep 0.1; done
+    for ((i = 0; i < 300; i++)); do [ "$(counter_of "$pid")" -gt 0 ] && break; sleep 0.1; done
     hull pause "$ID"
-    wait_for_status "$ID" paused
+    wait_for_status "$ID" paused 30
     [ "$(cat "$(cgroup_dir_of "$pid" freezer)/freezer.state")" = FROZEN ]
     a=$(counter_of "$pid")
     sleep 0.5
     b=$(counter_of "$pid")
     [ "$a" = "$b" ]
     hull resume "$ID"
-    wait_for_status "$ID" running
-    for ((i = 0; i < 100; i++)); do
+    wait_for_status "$ID" running 30
+    for ((i = 0; i < 300; i++)); do
         c=$(counter_of "$pid")
         [ "$c" != "$b" ] && break
         sleep 0.1
@@ -220,7 +220,7 @@ counter_of() {
     hull pause --help >/dev/null 2>&1 || skip "hull has no pause command yet"
     run_counter >/dev/null
     hull pause "$ID"
-    wait_for_status "$ID" paused
+    wait_for_status "$ID" paused 30
     hull delete --force "$ID"
     assert_no_leftovers "$ID"
 }
