@@ -66,6 +66,8 @@ run_one() {
     # "Segmentation fault" notes in the file too.
     if [ ! -e "$arg" ]; then
         echo "# $arg: no such file" | tee "$out"; rc=127
+    elif [ "$mode" = bats ] && ! command -v bats >/dev/null; then
+        echo "# $arg: bats is not installed (run: .ci/install-deps test)" | tee "$out"; rc=127
     else
         if [ "$mode" = unit ]; then
             (timeout -k 10 "$limit" "$arg") </dev/null >"$out" 2>&1 &
