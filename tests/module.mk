@@ -9,6 +9,10 @@
 #   make conformance    the OCI runtime-tools validation suite against
 #                       build/hull, compared with the expected failures
 #
+# A module adds what its tests need built first to CHECK_DEPS, and what the
+# VMM's tests need (e.g. a test guest) to VMM_CHECK_DEPS, which both check
+# and check-vmm build.
+#
 # BATS=... picks suites, e.g. `make check BATS=tests/bats/lifecycle.bats`;
 # TEST_TIMEOUT=SEC overrides the per-program / per-suite time limit.
 
@@ -25,10 +29,10 @@ RUN_TESTS = tests/run-tests.sh $(if $(TEST_TIMEOUT),--timeout $(TEST_TIMEOUT))
 .SECONDEXPANSION:
 VMM_UNIT_NAMES = $(sort $(VMM_UNIT_TESTS) $(filter test_vmm_% test_virtio_%,$(UNIT_TESTS)))
 
-check: $$(BUILD)/hull $$(UNIT_BINS) $$(UNIT_ASAN_BINS) $$(CHECK_DEPS)
+check: $$(BUILD)/hull $$(UNIT_BINS) $$(UNIT_ASAN_BINS) $$(CHECK_DEPS) $$(VMM_CHECK_DEPS)
 	@$(RUN_TESTS) --unit $(UNIT_BINS) $(UNIT_ASAN_BINS) --bats $(BATS)
 
-check-vmm: $$(BUILD)/hull $$(addprefix $$(BUILD)/tests/,$$(VMM_UNIT_NAMES)) \
+check-vmm: $$(BUILD)/hull $$(VMM_CHECK_DEPS) $$(addprefix $$(BUILD)/tests/,$$(VMM_UNIT_NAMES)) \
            $$(addprefix $$(BUILD)/tests-asan/,$$(VMM_UNIT_NAMES))
 	@$(RUN_TESTS) --unit $(addprefix $(BUILD)/tests/,$(VMM_UNIT_NAMES)) \
 	    $(addprefix $(BUILD)/tests-asan/,$(VMM_UNIT_NAMES)) --bats $(VMM_BATS)
