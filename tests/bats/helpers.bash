@@ -148,3 +148,14 @@ teardown_bundle() {
         "$HULL_BIN" --root "$HULL_ROOT" delete --force "$id" >/dev/null 2>&1 || true
     done
 }
+
+# hull with the container's stdio on files: a created or detached init keeps
+# the stdio it inherits, which would hold bats' `run` output pipe open.
+# Prints hull's own stdout then stderr; the container's output is in
+# $BATS_TEST_TMPDIR/ctr.out.
+hullq() {
+    local rc=0
+    hull "$@" </dev/null >"$BATS_TEST_TMPDIR/ctr.out" 2>"$BATS_TEST_TMPDIR/ctr.err" || rc=$?
+    cat "$BATS_TEST_TMPDIR/ctr.out" "$BATS_TEST_TMPDIR/ctr.err"
+    return $rc
+}
