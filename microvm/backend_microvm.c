@@ -219,12 +219,29 @@ monitor_main (struct monitor *m)
       report (m->report_fd, "monitor setup failed");
       _exit (1);
     }
+  /* QEMU runs in the container's network namespace, its NIC bridged to
+     the container's interface. */
+  struct microvm_net net = { .tap_fd = -1 };
+  bool joined;
+  if (microvm_net_join (m->opts->spec, &joined, &err) < 0 || (joined && microvm_net_prepare (&net, &err) < 0))
+    {
+      report (m->report_fd, err->msg);
+      _exit (1);
+    }
+  if (net.present)
+    {
+      m->cfg.has_net = true;
+      m->cfg.net = net.cfg;
+      m->qc.tap_fd = net.tap_fd;
+      memcpy (m->qc.mac, net.cfg.mac, 6);
+    }
   int log_fd = open (m->console, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   m->qc.control_fd = sv[1];
   m->qc.console_fd = log_fd;
   if (microvm_qemu_spawn (&m->qc, &vmm, &err) < 0)
     {
       report (m->report_fd, err->msg);
+      microvm_net_release (&net);
       _exit (1);
     }
   close (sv[1]);
@@ -295,6 +312,7 @@ monitor_main (struct monitor *m)
     }
   if (! ctl.vmm_exited)
     microvm_stop_vmm (vmm, 5000);
+  microvm_net_release (&net);
   die_like (status);
 }
 
@@ -343,7 +361,7 @@ prepare (struct hull_container *c, const struct ns_spawn_opts *opts, struct moni
     return -1;
   m->qc = (struct microvm_qemu_config) {
     .qemu = getenv ("HULL_QEMU"), .kernel = m->kernel, .initrd = m->initrd, .disk = m->image, .cpus = cpus,
-    .memory_mib = mem, .kvm = microvm_host_has_hw_kvm (), .control_fd = -1, .console_fd = -1,
+    .memory_mib = mem, .kvm = microvm_host_has_hw_kvm (), .control_fd = -1, .console_fd = -1, .tap_fd = -1,
   };
   return 0;
 }

@@ -60,6 +60,24 @@ void microvm_guest_config_release (struct hull_process *p, struct microvm_inject
 /* OCI mount options to MS_* flags and a data string (malloc'd). */
 int microvm_mount_options (const struct oci_strv *options, uint64_t *flags, char **data, bool *bind, hull_err *err);
 
+/* ---- net.c ---- */
+
+struct microvm_net
+{
+  bool present;              /* a TAP redirected to/from the container's interface */
+  char dev[16], tap[16];
+  int tap_fd;
+  struct hull_net cfg;       /* for the guest's eth0 */
+};
+
+/* Moves the caller into the spec's network namespace (or a new one);
+   *joined says whether it was an existing one (podman's, CNI's). */
+int microvm_net_join (const struct oci_spec *spec, bool *joined, hull_err *err);
+/* In the current namespace: the TAP and tc redirects when an interface
+   with an IPv4 address is there; n->present false otherwise. */
+int microvm_net_prepare (struct microvm_net *n, hull_err *err);
+void microvm_net_release (struct microvm_net *n);
+
 /* ---- qemu.c ---- */
 
 struct microvm_qemu_config
@@ -74,6 +92,8 @@ struct microvm_qemu_config
   const char *extra_cmdline;
   int control_fd;            /* host end of the control port: a connected stream socket */
   int console_fd;            /* where the guest's ttyS0 goes (a log), or -1 for /dev/null */
+  int tap_fd;                /* virtio-net over this TAP, or -1 */
+  uint8_t mac[6];            /* the guest NIC's MAC with a TAP */
 };
 
 /* True when /proc/cpuinfo shows vmx or svm: Linux guests need real KVM.
@@ -82,8 +102,8 @@ struct microvm_qemu_config
 bool microvm_host_has_hw_kvm (void);
 /* The argv QEMU is started with (NULL-terminated, malloc'd strings). */
 char **microvm_qemu_argv (const struct microvm_qemu_config *c, int control_fd_in_child);
-/* Starts QEMU with the control socket as fd 3 and the console on
-   stdout/stderr.  Returns the pid. */
+/* Starts QEMU with the control socket as fd 3, the TAP as fd 4 and the
+   console on stdout/stderr.  Returns the pid. */
 int microvm_qemu_spawn (const struct microvm_qemu_config *c, pid_t *pid, hull_err *err);
 
 /* ---- vm_setup.c ---- */

@@ -13,7 +13,7 @@ MICROVM_HOST_SRCS += $(if $(wildcard runtime/backend.h runtime/state_dir.h),micr
 HULL_SRCS += $(MICROVM_HOST_SRCS) microvm/guest/proto.c
 
 GUEST_INIT_SRCS := microvm/guest/init.c microvm/guest/rootfs.c microvm/guest/spawn.c microvm/guest/agent.c \
-                   microvm/guest/proto.c
+                   microvm/guest/net.c microvm/guest/proto.c
 GUEST_INIT_HDRS := microvm/guest/guest.h microvm/guest/proto.h
 
 $(BUILD)/microvm/hull-init: $(GUEST_INIT_SRCS) $(GUEST_INIT_HDRS)

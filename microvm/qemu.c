@@ -21,6 +21,7 @@
 #include "runtime/util.h"
 
 #define QEMU_CONTROL_FD 3
+#define QEMU_TAP_FD 4
 
 /* Measured under TCG with the project's kernel: quiet is what matters;
    reboot=t turns the init's reboot() into a triple fault, and -no-reboot
@@ -118,6 +119,14 @@ microvm_qemu_argv (const struct microvm_qemu_config *c, int control_fd)
   add (&b, "virtio-blk-device,drive=root");
   add (&b, "-chardev");
   add (&b, "socket,id=control,fd=%d", control_fd);
+  if (c->tap_fd >= 0)
+    {
+      add (&b, "-netdev");
+      add (&b, "tap,id=net0,fd=%d", QEMU_TAP_FD);
+      add (&b, "-device");
+      add (&b, "virtio-net-device,netdev=net0,mac=%02x:%02x:%02x:%02x:%02x:%02x", c->mac[0], c->mac[1], c->mac[2],
+           c->mac[3], c->mac[4], c->mac[5]);
+    }
   add (&b, "-device");
   add (&b, "virtio-serial-device,max_ports=2");
   add (&b, "-device");
@@ -157,9 +166,10 @@ microvm_qemu_spawn (const struct microvm_qemu_config *c, pid_t *pid_out, hull_er
       int con = c->console_fd >= 0 ? c->console_fd : null;
       if (null < 0 || dup2 (null, 0) < 0 || dup2 (con, 1) < 0 || dup2 (con, 2) < 0)
         goto child_fail;
-      if (c->control_fd == QEMU_CONTROL_FD)
-        fcntl (QEMU_CONTROL_FD, F_SETFD, 0);
-      else if (dup2 (c->control_fd, QEMU_CONTROL_FD) < 0)
+      /* Both away from 3 and 4 first, so neither dup2 clobbers the other. */
+      int ctl = fcntl (c->control_fd, F_DUPFD_CLOEXEC, 10);
+      int tap = c->tap_fd >= 0 ? fcntl (c->tap_fd, F_DUPFD_CLOEXEC, 10) : -1;
+      if (ctl < 0 || dup2 (ctl, QEMU_CONTROL_FD) < 0 || (c->tap_fd >= 0 && (tap < 0 || dup2 (tap, QEMU_TAP_FD) < 0)))
         goto child_fail;
       sigset_t none;
       sigemptyset (&none);

@@ -154,6 +154,7 @@ run (const struct opts *o, char *workdir, int *status, hull_err *err)
   int sv[2] = { -1, -1 };
   pid_t vmm = 0;
   struct microvm_ctl ctl;
+  struct microvm_net net = { .tap_fd = -1 };
   struct microvm_exec_server execs = { .listen_fd = -1 };
   cleanup_close int exec_dirfd = -1;
   int sfd = -1;
@@ -189,10 +190,20 @@ run (const struct opts *o, char *workdir, int *status, hull_err *err)
       hull_error (err, errno, "socketpair");
       goto out;
     }
+  bool joined;
+  if (microvm_net_join (spec, &joined, err) < 0 || (joined && microvm_net_prepare (&net, err) < 0))
+    goto out;
+  if (net.present)
+    {
+      cfg.has_net = true;
+      cfg.net = net.cfg;
+    }
   struct microvm_qemu_config qc = {
     .qemu = o->qemu, .kernel = kernel, .initrd = initrd, .disk = image, .cpus = o->cpus ? o->cpus : cpus,
     .memory_mib = o->memory_mib ? o->memory_mib : memory_mib, .kvm = microvm_host_has_hw_kvm (), .control_fd = sv[1], .console_fd = log_fd,
+    .tap_fd = net.tap_fd,
   };
+  memcpy (qc.mac, net.cfg.mac, 6);
   if (microvm_qemu_spawn (&qc, &vmm, err) < 0)
     goto out;
   close (sv[1]);
@@ -253,6 +264,7 @@ out:
   if (vmm > 0 && ret < 0)
     kill (vmm, SIGKILL);
   microvm_stop_vmm (vmm, 5000);
+  microvm_net_release (&net);
   unlink (image);
   if (! o->console_log)
     unlink (log);

@@ -21,6 +21,9 @@ int guest_early_mounts (char *why, size_t why_len);
 /* Mounts /dev/vda, the process's mounts, then makes it the root. */
 int guest_enter_rootfs (const struct hull_process *cfg, char *why, size_t why_len);
 
+/* net.c: lo, and eth0 as cfg->net says. */
+int guest_net_setup (const struct hull_process *cfg, char *why, size_t why_len);
+
 /* spawn.c: a process of the container (id 0) or an exec (id >= 1). */
 struct guest_proc
 {

@@ -183,6 +183,8 @@ main (int argc, char **argv)
       snprintf (why, sizeof why, "sethostname `%s`: %s", cfg.hostname, strerror (errno));
       fail_boot (ctl, why);
     }
+  if (guest_net_setup (&cfg, why, sizeof why) < 0)
+    fail_boot (ctl, why);
   if (guest_enter_rootfs (&cfg, why, sizeof why) < 0)
     fail_boot (ctl, why);
   if (hull_msg_write (ctl, HULL_MSG_READY, 0, NULL, 0) < 0)

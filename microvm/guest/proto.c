@@ -489,6 +489,18 @@ hull_process_encode (struct hull_buf *b, const struct hull_process *p)
     put_tlv (b, HULL_TAG_SECCOMP, p->seccomp, p->seccomp_len);
   if (p->root_readonly)
     put_tlv_u8 (b, HULL_TAG_ROOT_READONLY, 1);
+  if (p->has_net)
+    {
+      struct hull_buf v = { 0 };
+      hull_buf_put (&v, p->net.mac, 6);
+      hull_buf_put_u32 (&v, p->net.mtu);
+      hull_buf_put (&v, p->net.addr, 4);
+      hull_buf_put (&v, &p->net.prefix, 1);
+      hull_buf_put (&v, p->net.gateway, 4);
+      put_tlv (b, HULL_TAG_NET, v.data, v.len);
+      b->oom |= v.oom;
+      hull_buf_release (&v);
+    }
   if (b->len > HULL_PROTO_MAX_PAYLOAD)
     return -E2BIG;
   return b->oom ? -ENOMEM : 0;
@@ -698,6 +710,20 @@ decode_tlv (struct decode_ctx *c, struct hull_process *p, uint16_t tag, const ui
         return -ENOMEM;
       memcpy (p->seccomp, v, len);
       p->seccomp_len = len;
+      return 0;
+    case HULL_TAG_NET:
+      if (len != HULL_NET_SIZE)
+        return fail (c, -EBADMSG, "net: expected %u bytes, got %u", HULL_NET_SIZE, len);
+      if (p->has_net)
+        return fail (c, -EBADMSG, "net repeated");
+      memcpy (p->net.mac, v, 6);
+      p->net.mtu = get_u32 (v + 6);
+      memcpy (p->net.addr, v + 10, 4);
+      p->net.prefix = v[14];
+      memcpy (p->net.gateway, v + 15, 4);
+      if (p->net.prefix > 32 || p->net.mtu < 68 || p->net.mtu > 65535)
+        return fail (c, -EBADMSG, "net: prefix /%u or mtu %u out of range", p->net.prefix, p->net.mtu);
+      p->has_net = true;
       return 0;
     default:
       return 0;   /* optional field of a newer host */

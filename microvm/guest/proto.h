@@ -153,6 +153,8 @@ enum hull_tag
                                destination, type, source, data; repeated (CONFIG only) */
   HULL_TAG_SECCOMP = 15,    /* struct sock_filter[] (8 bytes each), ready to load */
   HULL_TAG_ROOT_READONLY = 16, /* u8 (CONFIG only) */
+  HULL_TAG_NET = 17,        /* eth0: u8 mac[6], u32 mtu, u8 ipv4[4], u8 prefix, u8 gateway[4]
+                               (0.0.0.0: none); CONFIG only */
 };
 
 #define HULL_CFG_MAX_ARGS 4096u
@@ -166,6 +168,8 @@ enum hull_tag
 enum hull_cap_set { HULL_CAP_BOUNDING, HULL_CAP_EFFECTIVE, HULL_CAP_INHERITABLE, HULL_CAP_PERMITTED, HULL_CAP_AMBIENT, HULL_CAP__N };
 
 struct hull_rlimit { uint32_t resource; uint64_t soft, hard; };
+struct hull_net { uint8_t mac[6]; uint32_t mtu; uint8_t addr[4]; uint8_t prefix; uint8_t gateway[4]; };
+#define HULL_NET_SIZE 19u
 struct hull_mount { uint64_t flags; char *destination, *type, *source, *data; };
 
 struct hull_process
@@ -185,6 +189,7 @@ struct hull_process
   struct hull_mount *mounts; size_t n_mounts;
   uint8_t *seccomp; size_t seccomp_len; /* bytes, a multiple of 8 */
   bool root_readonly;
+  bool has_net; struct hull_net net;    /* the guest's eth0; without it only lo is up */
 };
 
 /* Encodes p as a CONFIG/EXEC payload into b.  Returns 0 or -ENOMEM/-EINVAL

@@ -134,7 +134,7 @@ static void
 test_qemu_argv (void)
 {
   struct microvm_qemu_config c = { .kernel = "/k/bzImage", .initrd = "/k/init.gz", .disk = "/d,x/img", .cpus = 2,
-                                   .memory_mib = 300, .control_fd = 9, .console_fd = -1 };
+                                   .memory_mib = 300, .control_fd = 9, .console_fd = -1, .tap_fd = -1 };
   cleanup_strv char **tcg = microvm_qemu_argv (&c, 3);
   TAP_EQ_STR (tcg[0], "qemu-system-x86_64", "QEMU from PATH by default");
   TAP_OK (has_arg (tcg, "microvm,acpi=off"), "microvm machine without ACPI (devices on the command line)");
@@ -144,6 +144,13 @@ test_qemu_argv (void)
   TAP_OK (has_arg (tcg, "socket,id=control,fd=3"), "control port on the passed fd");
   TAP_OK (has_arg (tcg, "virtserialport,chardev=control,name=" HULL_PROTO_PORT_NAME), "port named for the guest");
   TAP_OK (has_arg (tcg, "300") && has_arg (tcg, "2"), "memory and cpus");
+  TAP_OK (! has_arg (tcg, "-netdev"), "no network device without a TAP");
+  c.tap_fd = 7;
+  memcpy (c.mac, "\x02\x42\xac\x11\x00\x02", 6);
+  cleanup_strv char **net = microvm_qemu_argv (&c, 3);
+  TAP_OK (has_arg (net, "tap,id=net0,fd=4") && has_arg (net, "virtio-net-device,netdev=net0,mac=02:42:ac:11:00:02"),
+          "virtio-net over the TAP (fd 4) with the container's MAC");
+  c.tap_fd = -1;
   c.kvm = true;
   c.extra_cmdline = "loglevel=8";
   cleanup_strv char **kvm = microvm_qemu_argv (&c, 3);

@@ -184,6 +184,7 @@ sample_process (void)
     .rlimits = rl, .n_rlimits = 1, .terminal = true, .console_size = { 24, 80 }, .has_caps = true,
     .caps = { 1, 2, 3, 4, 5 }, .no_new_privs = true, .mounts = mnt, .n_mounts = 2,
     .seccomp = filter, .seccomp_len = 16, .root_readonly = true,
+    .has_net = true, .net = { { 2, 0, 0, 0, 0, 9 }, 1500, { 10, 1, 2, 3 }, 24, { 10, 1, 2, 1 } },
   };
   return p;
 }
@@ -212,6 +213,9 @@ test_process_roundtrip (void)
               && strcmp (out.mounts[0].destination, "/proc") == 0 && out.mounts[0].data[0] == 0,
           "mounts round trip");
   TAP_OK (out.seccomp_len == 16 && out.seccomp[7] == 0x7f, "seccomp program round trips");
+  TAP_OK (out.has_net && out.net.mac[5] == 9 && out.net.mtu == 1500 && out.net.addr[3] == 3 && out.net.prefix == 24
+              && out.net.gateway[3] == 1,
+          "network config round trips");
   hull_process_release (&out);
 
   /* Every truncation of a valid payload either decodes (cut on a field
@@ -286,6 +290,11 @@ test_process_hostile (void)
   TAP_EQ_INT (decode_one (HULL_TAG_MOUNT, "\0\0\0\0\0\0\0\0x\0t\0s\0d\0", 17), -EBADMSG, "relative mount destination rejected");
   TAP_EQ_INT (decode_one (HULL_TAG_MOUNT, "\0\0\0\0\0\0\0\0/x\0t\0s\0d\0z", 19), -EBADMSG, "mount trailing bytes rejected");
   TAP_EQ_INT (decode_one (0x7777, "whatever", 8), 0, "unknown tag skipped");
+  TAP_EQ_INT (decode_one (HULL_TAG_NET, "\2\0\0\0\0\1\xdc\5\0\0\12\0\0\2\41\0\0\0\0", 19), -EBADMSG,
+              "prefix /33 rejected");
+  TAP_EQ_INT (decode_one (HULL_TAG_NET, "\2\0\0\0\0\1\xdc\5\0\0\12\0\0\2\30\0\0\0\0", 19), 0,
+              "a valid net entry accepted");
+  TAP_EQ_INT (decode_one (HULL_TAG_NET, "\2\0\0\0\0\1", 6), -EBADMSG, "short net entry rejected");
 
   /* Field length past the end of the message. */
   struct hull_buf b = tlv (HULL_TAG_CWD, "/", 1);
