@@ -250,7 +250,10 @@ monitor_main (struct monitor *m)
   microvm_ctl_init (&ctl, sv[0], vmm);
   if (microvm_ctl_boot (&ctl, &m->cfg, BOOT_TIMEOUT_MS, &err) < 0)
     {
-      report (m->report_fd, err->msg);
+      cleanup_free char *tail = microvm_console_tail (m->console, 4);
+      cleanup_free char *msg = tail && *tail ? xasprintf ("%s (guest console: %s)", err->msg, tail)
+                                             : xstrdup (err->msg);
+      report (m->report_fd, msg);
       kill (vmm, SIGKILL);
       _exit (1);
     }
@@ -333,12 +336,12 @@ prepare (struct hull_container *c, const struct ns_spawn_opts *opts, struct moni
   const struct oci_spec *spec = opts->spec;
   struct microvm_inject *inject = NULL;
   size_t n_inject = 0;
-  unsigned cpus, mem;
+  struct microvm_vm_settings vm;
   const char *cache = getenv ("HULL_IMAGE_CACHE");
 
   if (spec->process == NULL)
     return hull_error (err, EINVAL, "config.json: process is required");
-  if (microvm_vm_size (spec, &cpus, &mem, err) < 0 || microvm_find_kernel (&m->kernel, err) < 0
+  if (microvm_vm_settings (spec, &vm, err) < 0 || microvm_find_kernel (&m->kernel, err) < 0
       || microvm_find_initrd (&m->initrd, err) < 0)
     return -1;
   if (microvm_guest_config (spec, opts->bundle, &m->cfg, &inject, &n_inject, err) < 0)
@@ -348,7 +351,7 @@ prepare (struct hull_container *c, const struct ns_spawn_opts *opts, struct moni
   m->console = hull_state_path (c->sd, CONSOLE_FILE);
   struct microvm_image_opts io = {
     .rootfs = opts->rootfs, .cache_dir = cache && *cache ? cache : "/var/cache/hull/images", .output = m->image,
-    .inject = inject, .n_inject = n_inject,
+    .size_mib = vm.disk_mib, .inject = inject, .n_inject = n_inject,
   };
   int ret = microvm_image_prepare (&io, err);
   for (size_t i = 0; i < n_inject; i++)
@@ -360,8 +363,8 @@ prepare (struct hull_container *c, const struct ns_spawn_opts *opts, struct moni
   if (ret < 0)
     return -1;
   m->qc = (struct microvm_qemu_config) {
-    .qemu = getenv ("HULL_QEMU"), .kernel = m->kernel, .initrd = m->initrd, .disk = m->image, .cpus = cpus,
-    .memory_mib = mem, .kvm = microvm_host_has_hw_kvm (), .control_fd = -1, .console_fd = -1, .tap_fd = -1,
+    .qemu = getenv ("HULL_QEMU"), .kernel = m->kernel, .initrd = m->initrd, .disk = m->image, .cpus = vm.cpus,
+    .memory_mib = vm.memory_mib, .kvm = microvm_host_has_hw_kvm (), .control_fd = -1, .console_fd = -1, .tap_fd = -1,
   };
   return 0;
 }

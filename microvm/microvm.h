@@ -110,6 +110,8 @@ int microvm_qemu_spawn (const struct microvm_qemu_config *c, pid_t *pid, hull_er
 
 #define MICROVM_ANNOTATION_CPUS "io.hull.vm.cpus"
 #define MICROVM_ANNOTATION_MEMORY "io.hull.vm.memory"   /* MiB */
+#define MICROVM_ANNOTATION_DISK "io.hull.vm.disk-size"  /* MiB of the rootfs image */
+#define MICROVM_ANNOTATION_VMM "io.hull.vmm"            /* qemu | builtin */
 
 /* $HULL_GUEST_KERNEL, else the newest bzImage `make guest-kernel` cached. */
 int microvm_find_kernel (char **out, hull_err *err);
@@ -117,8 +119,18 @@ int microvm_find_kernel (char **out, hull_err *err);
    one in the build tree hull was built in. */
 int microvm_find_initrd (char **out, hull_err *err);
 /* vCPUs and MiB: the annotations, else the OCI cpu quota and memory
-   limit, else 1 and 256. */
-int microvm_vm_size (const struct oci_spec *spec, unsigned *cpus, unsigned *memory_mib, hull_err *err);
+   limit, else 1 and 256; the image size from io.hull.vm.disk-size (0: from
+   the rootfs).  Unknown io.hull.vm.* keys and io.hull.vmm values are
+   errors. */
+struct microvm_vm_settings
+{
+  unsigned cpus, memory_mib;
+  uint64_t disk_mib;
+};
+int microvm_vm_settings (const struct oci_spec *spec, struct microvm_vm_settings *out, hull_err *err);
+/* The last lines of a guest console log on one line (control bytes
+   replaced), to explain a failed boot; NULL if unreadable. */
+char *microvm_console_tail (const char *path, int lines);
 /* Waits up to grace_ms for the VMM to exit by itself, then SIGKILLs it;
    reaps it either way. */
 void microvm_stop_vmm (pid_t pid, int grace_ms);

@@ -116,24 +116,8 @@ static char *console_tail;
 static void
 show_console_tail (const char *path)
 {
-  cleanup_free char *text = NULL;
-  size_t len;
-  hull_err err = NULL;
-  if (read_file (path, &text, &len, &err) < 0)
-    {
-      hull_error_release (&err);
-      return;
-    }
-  const char *start = text + len;
-  for (int lines = 0; start > text && lines < 16; start--)
-    if (start[-1] == '\n' && start != text + len)
-      lines++;
-  cleanup_free char *clean = microvm_sanitize_text ((const uint8_t *) start, strlen (start));
-  for (char *p = clean; *p; p++)
-    if (*p == '?' && (p == clean || p[-1] != '\\'))
-      *p = ' ';
   free (console_tail);
-  console_tail = steal_ptr (&clean);
+  console_tail = microvm_console_tail (path, 16);
 }
 
 static int
@@ -146,7 +130,7 @@ run (const struct opts *o, char *workdir, int *status, hull_err *err)
   cleanup_free char *log = o->console_log ? xstrdup (o->console_log) : xasprintf ("%s/console.log", workdir);
   cleanup_free char *initrd = o->initrd ? xstrdup (o->initrd) : NULL;
   cleanup_free char *kernel = o->kernel ? xstrdup (o->kernel) : NULL;
-  unsigned cpus, memory_mib;
+  struct microvm_vm_settings vm;
   cleanup_close int log_fd = -1;
   struct hull_process cfg;
   struct microvm_inject *inject = NULL;
@@ -167,7 +151,7 @@ run (const struct opts *o, char *workdir, int *status, hull_err *err)
     return hull_error (err, EINVAL, "config.json: root.path is required");
   if ((kernel == NULL && microvm_find_kernel (&kernel, err) < 0)
       || (initrd == NULL && microvm_find_initrd (&initrd, err) < 0)
-      || microvm_vm_size (spec, &cpus, &memory_mib, err) < 0)
+      || microvm_vm_settings (spec, &vm, err) < 0)
     return -1;
   rootfs = spec->root->path[0] == '/' ? xstrdup (spec->root->path) : xasprintf ("%s/%s", o->bundle, spec->root->path);
   if (microvm_guest_config (spec, o->bundle, &cfg, &inject, &n_inject, err) < 0)
@@ -175,7 +159,7 @@ run (const struct opts *o, char *workdir, int *status, hull_err *err)
 
   struct microvm_image_opts io = {
     .rootfs = rootfs, .cache_dir = o->cache ? o->cache : "/var/cache/hull/images", .output = image,
-    .size_mib = o->disk_mib, .inject = inject, .n_inject = n_inject,
+    .size_mib = o->disk_mib ? o->disk_mib : vm.disk_mib, .inject = inject, .n_inject = n_inject,
   };
   if (microvm_image_prepare (&io, err) < 0)
     goto out;
@@ -199,8 +183,8 @@ run (const struct opts *o, char *workdir, int *status, hull_err *err)
       cfg.net = net.cfg;
     }
   struct microvm_qemu_config qc = {
-    .qemu = o->qemu, .kernel = kernel, .initrd = initrd, .disk = image, .cpus = o->cpus ? o->cpus : cpus,
-    .memory_mib = o->memory_mib ? o->memory_mib : memory_mib, .kvm = microvm_host_has_hw_kvm (), .control_fd = sv[1], .console_fd = log_fd,
+    .qemu = o->qemu, .kernel = kernel, .initrd = initrd, .disk = image, .cpus = o->cpus ? o->cpus : vm.cpus,
+    .memory_mib = o->memory_mib ? o->memory_mib : vm.memory_mib, .kvm = microvm_host_has_hw_kvm (), .control_fd = sv[1], .console_fd = log_fd,
     .tap_fd = net.tap_fd,
   };
   memcpy (qc.mac, net.cfg.mac, 6);

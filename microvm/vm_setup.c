@@ -118,30 +118,66 @@ annotation_number (const struct oci_spec *spec, const char *key, unsigned long m
   return 0;
 }
 
+/* Every io.hull.vm.* key and io.hull.vmm must be one we know: a typo
+   must not silently give a default VM. */
+static int
+check_annotations (const struct oci_spec *spec, hull_err *err)
+{
+  static const char *const known[] = { MICROVM_ANNOTATION_CPUS, MICROVM_ANNOTATION_MEMORY, MICROVM_ANNOTATION_DISK };
+  for (size_t i = 0; i < spec->annotations.len; i++)
+    {
+      const char *key = spec->annotations.items[i].key, *value = spec->annotations.items[i].value;
+      if (strcmp (key, MICROVM_ANNOTATION_VMM) == 0)
+        {
+          if (strcmp (value, "qemu") == 0)
+            continue;
+          if (strcmp (value, "builtin") == 0)
+            return hull_error (err, ENOTSUP, "annotation " MICROVM_ANNOTATION_VMM "=builtin: the built-in VMM does not "
+                                             "run containers yet; use " MICROVM_ANNOTATION_VMM "=qemu");
+          return hull_error (err, EINVAL, "invalid annotation " MICROVM_ANNOTATION_VMM "=`%s`: use qemu or builtin", value);
+        }
+      if (strncmp (key, "io.hull.vm.", 11) != 0)
+        continue;
+      size_t k;
+      for (k = 0; k < ARRAY_SIZE (known); k++)
+        if (strcmp (key, known[k]) == 0)
+          break;
+      if (k == ARRAY_SIZE (known))
+        return hull_error (err, EINVAL, "unknown annotation `%s` (known: %s, %s, %s)", key, known[0], known[1], known[2]);
+    }
+  return 0;
+}
+
 int
-microvm_vm_size (const struct oci_spec *spec, unsigned *cpus, unsigned *memory_mib, hull_err *err)
+microvm_vm_settings (const struct oci_spec *spec, struct microvm_vm_settings *out, hull_err *err)
 {
   const struct oci_resources *r = spec->linux_ ? spec->linux_->resources : NULL;
+  unsigned disk = 0;
 
-  *cpus = 1;
-  *memory_mib = 256;
+  out->cpus = 1;
+  out->memory_mib = 256;
+  out->disk_mib = 0;
+  if (check_annotations (spec, err) < 0)
+    return -1;
   if (r && r->cpu && r->cpu->quota.set && r->cpu->quota.v > 0 && r->cpu->period.set && r->cpu->period.v > 0)
     {
       uint64_t n = ((uint64_t) r->cpu->quota.v + r->cpu->period.v - 1) / r->cpu->period.v;
-      *cpus = n > 64 ? 64 : (unsigned) n;
+      out->cpus = n > 64 ? 64 : (unsigned) n;
     }
   if (r && r->memory && r->memory->limit.set && r->memory->limit.v > 0)
     {
       /* The VMM's own memory counts against the container's limit too. */
       uint64_t mib = (uint64_t) r->memory->limit.v / (1024 * 1024);
       mib = mib > 64 ? mib - 32 : 32;
-      *memory_mib = mib < 128 ? 128 : mib > (1u << 20) ? 1u << 20 : (unsigned) mib;
+      out->memory_mib = mib < 128 ? 128 : mib > (1u << 20) ? 1u << 20 : (unsigned) mib;
     }
-  if (annotation_number (spec, MICROVM_ANNOTATION_CPUS, 64, cpus, err) < 0
-      || annotation_number (spec, MICROVM_ANNOTATION_MEMORY, 1u << 20, memory_mib, err) < 0)
+  if (annotation_number (spec, MICROVM_ANNOTATION_CPUS, 64, &out->cpus, err) < 0
+      || annotation_number (spec, MICROVM_ANNOTATION_MEMORY, 1u << 20, &out->memory_mib, err) < 0
+      || annotation_number (spec, MICROVM_ANNOTATION_DISK, 1u << 24, &disk, err) < 0)
     return -1;
-  if (*memory_mib < 64)
+  if (out->memory_mib < 64)
     return hull_error (err, EINVAL, "annotation " MICROVM_ANNOTATION_MEMORY ": at least 64 MiB are needed");
+  out->disk_mib = disk;
   return 0;
 }
 
@@ -160,4 +196,29 @@ microvm_stop_vmm (pid_t pid, int grace_ms)
   kill (pid, SIGKILL);
   while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
     ;
+}
+
+char *
+microvm_console_tail (const char *path, int lines)
+{
+  cleanup_free char *text = NULL;
+  size_t len;
+  hull_err err = NULL;
+  if (read_file (path, &text, &len, &err) < 0)
+    {
+      hull_error_release (&err);
+      return NULL;
+    }
+  while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+    text[--len] = 0;
+  const char *start = text + len;
+  for (int n = 0; start > text; start--)
+    if (start[-1] == '\n' && ++n == lines)
+      break;
+  char *clean = microvm_sanitize_text ((const uint8_t *) start, strlen (start));
+  /* Line breaks become spaces: this goes into one-line errors. */
+  for (char *p = clean; *p; p++)
+    if (*p == '?')
+      *p = ' ';
+  return clean;
 }

@@ -115,3 +115,39 @@ teardown_file() {
     assert_output --partial "stdout-is-tty"
     assert_no_leftovers "$id"
 }
+
+@test "microvm lifecycle: unknown io.hull.vm.* keys and io.hull.vmm values are refused before any boot" {
+    local id
+    id=$(test_id)
+    update_config '.annotations["io.hull.vm.cpu"] = "2"'
+    run --separate-stderr hull create -b "$BUNDLE" "$id" </dev/null
+    assert_failure
+    [[ "$stderr" == *"unknown annotation \`io.hull.vm.cpu\`"* ]] || fail "stderr: $stderr"
+    assert_no_leftovers "$id"
+    update_config 'del(.annotations["io.hull.vm.cpu"]) | .annotations["io.hull.vmm"] = "firecracker"'
+    run --separate-stderr hull create -b "$BUNDLE" "$id" </dev/null
+    assert_failure
+    [[ "$stderr" == *"io.hull.vmm=\`firecracker\`: use qemu or builtin"* ]] || fail "stderr: $stderr"
+    assert_no_leftovers "$id"
+}
+
+@test "microvm lifecycle: a rootfs too large for io.hull.vm.disk-size is a clear error and nothing is left" {
+    head -c $((6 * 1024 * 1024)) /dev/urandom >"$BUNDLE/rootfs/big"
+    update_config '.annotations["io.hull.vm.disk-size"] = "4"'
+    local id
+    id=$(test_id)
+    run --separate-stderr hull create -b "$BUNDLE" "$id" </dev/null
+    assert_failure
+    [[ "$stderr" == *"more than the image size of 4 MiB"* ]] || fail "stderr: $stderr"
+    assert_no_leftovers "$id"
+}
+
+@test "microvm lifecycle: a guest that cannot boot fails create with the console's last words" {
+    "$SRC_DIR/build/microvm/mkinitramfs" dir dev 0755 nod dev/console 0600 c 5 1 | gzip -n >"$BATS_TEST_TMPDIR/empty.cpio.gz"
+    local id
+    id=$(test_id)
+    HULL_GUEST_INITRD=$BATS_TEST_TMPDIR/empty.cpio.gz run --separate-stderr hull create -b "$BUNDLE" "$id" </dev/null
+    assert_failure
+    [[ "$stderr" == *"before the guest reported"*"guest console:"*"Kernel panic"* ]] || fail "stderr: $stderr"
+    assert_no_leftovers "$id"
+}
