@@ -16,7 +16,7 @@
 # A program that exits non-zero without a "not ok", or whose plan does not
 # match its points, adds one failure.
 set -u
-passed=0 failed=0 skipped=0
+passed=0 failed=0 skipped=0 runs=0
 mode=unit
 timeout_arg=${HULL_TEST_TIMEOUT:-}
 results=$(mktemp -d)
@@ -53,7 +53,10 @@ count_tap() {
 
 run_one() {
     local arg=$1 out rc start
-    out="$results/tap"
+    # A fresh file each time: tail must never see the previous program's.
+    runs=$((runs + 1))
+    out="$results/$runs.tap"
+    : >"$out"
     if [ -n "$timeout_arg" ]; then limit=$timeout_arg
     elif [ "$mode" = unit ]; then limit=300
     else limit=900
@@ -70,9 +73,9 @@ run_one() {
         echo "# $arg: bats is not installed (run: .ci/install-deps test)" | tee "$out"; rc=127
     else
         if [ "$mode" = unit ]; then
-            (timeout -k 10 "$limit" "$arg") </dev/null >"$out" 2>&1 &
+            (timeout -k 10 "$limit" "$arg") </dev/null >>"$out" 2>&1 &
         else
-            (timeout -k 30 "$limit" bats --tap "$arg") </dev/null >"$out" 2>&1 &
+            (timeout -k 30 "$limit" bats --tap "$arg") </dev/null >>"$out" 2>&1 &
         fi
         current=$!
         tail -n +1 -s 0.2 -f --pid="$current" "$out"
