@@ -65,10 +65,24 @@ on_runtime_ready (void *opaque, pid_t pid, hull_err *err)
   return run_hooks_with_pid (sc, "createRuntime", HOOKS (sc->spec, create_runtime), "creating", pid, err);
 }
 
+/* Before pivot_root the host's /proc is still mounted: /proc/self names us
+   as the host sees us, which is the pid hooks must get. */
+static pid_t
+host_pid_of_self (pid_t fallback)
+{
+  char buf[32];
+  ssize_t n = readlink ("/proc/self", buf, sizeof buf - 1);
+  if (n <= 0)
+    return fallback;
+  buf[n] = '\0';
+  return atoi (buf) > 0 ? atoi (buf) : fallback;
+}
+
 static int
 in_container_before_pivot (void *opaque, pid_t pid, hull_err *err)
 {
   struct spawn_ctx *sc = opaque;
+  pid = host_pid_of_self (pid);
   return run_hooks_with_pid (sc, "createContainer", HOOKS (sc->spec, create_container), "creating", pid, err);
 }
 
