@@ -28,7 +28,7 @@ int cli_failf (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 
 /* getopt_long over a command's argv, with -h/--help and one-line errors
    for unknown options and missing values.  Returns the option, -1 at the
-   end, '?' after reporting an error. */
+   end, '?' after reporting an error.  `cmd` NULL: the global options. */
 int cli_getopt (const char *cmd, int argc, char **argv, const char *shortopts, const struct option *longopts);
 /* Start a new getopt pass (getopt keeps global state). */
 void cli_getopt_reset (void);

@@ -96,7 +96,7 @@ main (int argc, char **argv)
   ctx.invoked_as_vm = invoked_as_vm (argv[0]);
   cli_getopt_reset ();
   /* "+": stop at the command; its options are its own. */
-  while ((c = cli_getopt ("hull", argc, argv, "+:vh", longopts)) != -1)
+  while ((c = cli_getopt (NULL, argc, argv, "+:vh", longopts)) != -1)
     {
       switch (c)
         {

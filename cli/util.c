@@ -38,16 +38,18 @@ cli_getopt_reset (void)
 }
 
 int
-cli_getopt (const char *cmd, int argc, char **argv, const char *shortopts, const struct option *longopts)
+cli_getopt (const char *command, int argc, char **argv, const char *shortopts, const struct option *longopts)
 {
   int c = getopt_long (argc, argv, shortopts, longopts, NULL);
   if (c == '?' || c == ':')
     {
+      /* NULL command: a global option, reported as "hull: unknown option". */
+      cleanup_free char *cmd = command != NULL ? xasprintf ("%s: ", command) : xstrdup ("");
       const char *bad = argv[optind - 1];
       if (optopt != 0 && c == ':')
-        cli_failf ("%s: option `%s` needs a value", cmd, bad);
+        cli_failf ("%soption `%s` needs a value", cmd, bad);
       else if (optopt != 0 && bad[0] == '-' && bad[1] != '-')
-        cli_failf ("%s: unknown option `-%c`", cmd, optopt);
+        cli_failf ("%sunknown option `-%c`", cmd, optopt);
       else
         {
           /* A known long option without its value also lands here. */
@@ -55,10 +57,10 @@ cli_getopt (const char *cmd, int argc, char **argv, const char *shortopts, const
             if (o->has_arg == required_argument && strncmp (bad + 2, o->name, strlen (o->name)) == 0
                 && bad[2 + strlen (o->name)] == '\0')
               {
-                cli_failf ("%s: option `%s` needs a value", cmd, bad);
+                cli_failf ("%soption `%s` needs a value", cmd, bad);
                 return '?';
               }
-          cli_failf ("%s: unknown option `%s`", cmd, bad);
+          cli_failf ("%sunknown option `%s`", cmd, bad);
         }
       return '?';
     }
