@@ -12,6 +12,7 @@ CLI_DECLARE (kill);
 CLI_DECLARE (delete);
 CLI_DECLARE (spec);
 CLI_DECLARE (features);
+CLI_DECLARE (exec);
 
 /* cli/cmd_vm.c keeps the VMM's own argv convention (no global context). */
 int cli_cmd_vm (int argc, char **argv);
@@ -32,6 +33,7 @@ const struct cli_command cli_commands[] = {
   { "delete", "delete a container", cli_delete, false },
   { "spec", "write a default config.json", cli_spec, false },
   { "features", "print the OCI features document", cli_features, false },
+  { "exec", "run another process in a running container", cli_exec, true },
   { "vm", "boot a kernel in the built-in VMM by hand (vm boot --help)", cli_vm, false },
   { NULL, NULL, NULL, false },
 };

@@ -38,6 +38,15 @@ struct hull_container
   struct hull_cgroup *cgroup;   /* NULL: not placed or not loaded */
 };
 
+/* What exec hands a backend. */
+struct hull_exec_request
+{
+  const struct oci_spec *spec;         /* the config stored at create, or NULL */
+  const struct oci_process *process;
+  int console_socket_fd;               /* -1: none */
+  int preserve_fds;                    /* fds 3..3+n-1 of the caller */
+};
+
 struct hull_backend
 {
   const char *name;
@@ -53,7 +62,12 @@ struct hull_backend
   /* Backend-private cleanup once the init is dead (taps, images); the
      lifecycle then removes the cgroup and the state directory. */
   int (*delete) (struct hull_container *c, hull_err *err);
-  /* exec, pause/resume, update, ps: added with issue 3's commands. */
+  /* Start req->process in the running container (runtime/exec.c).  *pid:
+     a child of the caller whose exit status is the process's: the process
+     itself, or a proxy standing for it.  NULL: the level has no exec. */
+  int (*exec) (struct hull_container *c, const struct hull_exec_request *req, pid_t *pid, hull_err *err);
+  /* pause/resume, update and ps act on the cgroup, the same for both
+     levels (the VMM lives in the container's cgroup). */
 };
 
 extern const struct hull_backend hull_backend_container;

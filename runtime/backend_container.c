@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <signal.h>
 
+#include "runtime/exec.h"
 #include "runtime/util.h"
 
 static int
@@ -46,4 +47,5 @@ const struct hull_backend hull_backend_container = {
   .start = container_start,
   .kill = container_kill,
   .delete = container_delete,
+  .exec = hull_backend_container_exec,
 };
