@@ -120,7 +120,12 @@ log_line (const char *level, const char *msg)
 void
 hull_log_error (const char *msg)
 {
-  fprintf (stderr, "hull: %s\n", msg);
+  /* One line, whatever a config or a child put in the message. */
+  cleanup_free char *line = xstrdup (msg);
+  for (char *p = line; *p; p++)
+    if ((unsigned char) *p < 0x20)
+      *p = ' ';
+  fprintf (stderr, "hull: %s\n", line);
   fflush (stderr);
   log_line ("error", msg);
 }
