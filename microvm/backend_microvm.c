@@ -210,6 +210,17 @@ monitor_main (struct monitor *m)
   sigprocmask (SIG_BLOCK, &mask, NULL);
   int sfd = signalfd (-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 
+  /* The VMM lives in the container's network namespace.  The TAP's fd is
+     opened before the cgroup's device rules apply to us; the interface is
+     looked at only after the hooks ran (CNI may set it up in prestart). */
+  bool joined;
+  int tun_fd = -1;
+  if (microvm_net_join (m->opts->spec, &joined, &err) < 0 || (joined && microvm_net_open_tun (&tun_fd, &err) < 0))
+    {
+      report (m->report_fd, err->msg);
+      _exit (1);
+    }
+  report (m->report_fd, "N");
   if (read (m->go_fd, &go, 1) != 1)
     _exit (1);   /* create gave up on us */
   close (m->go_fd);
@@ -219,11 +230,9 @@ monitor_main (struct monitor *m)
       report (m->report_fd, "monitor setup failed");
       _exit (1);
     }
-  /* QEMU runs in the container's network namespace, its NIC bridged to
-     the container's interface. */
+  /* QEMU's NIC is bridged to the container's interface. */
   struct microvm_net net = { .tap_fd = -1 };
-  bool joined;
-  if (microvm_net_join (m->opts->spec, &joined, &err) < 0 || (joined && microvm_net_prepare (&net, &err) < 0))
+  if (joined && microvm_net_prepare (&net, tun_fd, &err) < 0)
     {
       report (m->report_fd, err->msg);
       _exit (1);
@@ -403,6 +412,18 @@ microvm_create (struct hull_container *c, struct ns_spawn_opts *opts, pid_t *pid
   close (rep[1]);
   go[0] = rep[1] = -1;
 
+  char first = 0;
+  if (read (rep[0], &first, 1) != 1 || first != 'N')
+    {
+      char rest[HULL_PROTO_MAX_TEXT];
+      ssize_t k = first ? read_all (rep[0], rest, sizeof rest - 1) : 0;
+      rest[k > 0 ? k : 0] = 0;
+      if (first)
+        hull_error (err, 0, "microvm: %c%s", first, rest);
+      else
+        hull_error (err, 0, "microvm: the VM monitor died while starting");
+      goto out;
+    }
   const struct ns_callbacks *cb = opts->cb;
   if (cb && cb->on_clone && cb->on_clone (cb->ctx, pid, err) < 0)
     goto out;

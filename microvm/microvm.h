@@ -73,9 +73,13 @@ struct microvm_net
 /* Moves the caller into the spec's network namespace (or a new one);
    *joined says whether it was an existing one (podman's, CNI's). */
 int microvm_net_join (const struct oci_spec *spec, bool *joined, hull_err *err);
-/* In the current namespace: the TAP and tc redirects when an interface
-   with an IPv4 address is there; n->present false otherwise. */
-int microvm_net_prepare (struct microvm_net *n, hull_err *err);
+/* /dev/net/tun opened in the current namespace: before the caller enters
+   a cgroup whose device rules would refuse it. */
+int microvm_net_open_tun (int *fd, hull_err *err);
+/* In the current namespace: the TAP (on tun_fd, which it takes, or a new
+   one when -1) and tc redirects when an interface with an IPv4 address is
+   there; n->present false otherwise. */
+int microvm_net_prepare (struct microvm_net *n, int tun_fd, hull_err *err);
 void microvm_net_release (struct microvm_net *n);
 
 /* ---- qemu.c ---- */

@@ -125,20 +125,34 @@ probe (int sock, struct microvm_net *n)
 }
 
 int
-microvm_net_prepare (struct microvm_net *n, hull_err *err)
+microvm_net_open_tun (int *fd, hull_err *err)
+{
+  *fd = open ("/dev/net/tun", O_RDWR | O_CLOEXEC);
+  if (*fd < 0)
+    return hull_error (err, errno, "open /dev/net/tun");
+  return 0;
+}
+
+int
+microvm_net_prepare (struct microvm_net *n, int tun_fd, hull_err *err)
 {
   struct ifreq ifr = { 0 };
   cleanup_close int sock = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
   memset (n, 0, sizeof *n);
-  n->tap_fd = -1;
+  n->tap_fd = tun_fd;
   if (sock < 0)
-    return hull_error (err, errno, "socket");
+    {
+      microvm_net_release (n);
+      return hull_error (err, errno, "socket");
+    }
   if (probe (sock, n) < 0)
-    return 0;   /* nothing but lo */
-  n->tap_fd = open ("/dev/net/tun", O_RDWR | O_CLOEXEC);
-  if (n->tap_fd < 0)
-    return hull_error (err, errno, "open /dev/net/tun");
+    {
+      microvm_net_release (n);   /* nothing but lo */
+      return 0;
+    }
+  if (n->tap_fd < 0 && microvm_net_open_tun (&n->tap_fd, err) < 0)
+    return -1;
   ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
   snprintf (ifr.ifr_name, IFNAMSIZ, "hulltap%%d");
   if (ioctl (n->tap_fd, TUNSETIFF, &ifr) < 0)

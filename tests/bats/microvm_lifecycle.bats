@@ -31,6 +31,8 @@ setup() {
 
 teardown() {
     teardown_bundle
+    local ns
+    for ns in ${NETNS_TO_DELETE:-}; do ip netns del "$ns" 2>/dev/null || true; done
     local left
     left=$(pgrep -f "$BATS_TEST_TMPDIR" || true)
     if [ -n "$left" ]; then
@@ -149,5 +151,33 @@ teardown_file() {
     HULL_GUEST_INITRD=$BATS_TEST_TMPDIR/empty.cpio.gz run --separate-stderr hull create -b "$BUNDLE" "$id" </dev/null
     assert_failure
     [[ "$stderr" == *"before the guest reported"*"guest console:"*"Kernel panic"* ]] || fail "stderr: $stderr"
+    assert_no_leftovers "$id"
+}
+
+@test "microvm lifecycle: a container in a netns with a veth (as podman/CNI set up) reaches its peer" {
+    command -v tc >/dev/null || skip "needs tc (iproute2)"
+    local c=hullvl$$c h=hullvl$$h
+    NETNS_TO_DELETE="$c $h"
+    ip netns add "$c"
+    ip netns add "$h"
+    ip link add "w$$a" type veth peer name "w$$b"
+    ip link set "w$$a" netns "$c"
+    ip link set "w$$b" netns "$h"
+    ip -n "$c" link set "w$$a" name eth0
+    ip -n "$c" link set eth0 up
+    ip -n "$c" addr add 10.231.9.2/24 dev eth0
+    ip -n "$h" addr add 10.231.9.1/24 dev "w$$b"
+    ip -n "$h" link set "w$$b" up
+    ip netns exec "$h" timeout 120 "$BUSYBOX" nc -l -p 7778 >"$BATS_TEST_TMPDIR/received" &
+    update_config --arg ns "/var/run/netns/$c" '.process.args = ["sh", "-c", "echo via-hull | nc -w 10 10.231.9.1 7778"]
+        | .linux.namespaces |= map(if .type == "network" then .path = $ns else . end)'
+    local id
+    id=$(test_id)
+    run hull run -b "$BUNDLE" "$id" </dev/null
+    wait
+    assert_success
+    assert_equal "$(cat "$BATS_TEST_TMPDIR/received")" "via-hull"
+    run ip -n "$c" link show
+    refute_output --partial "hulltap"
     assert_no_leftovers "$id"
 }
