@@ -278,6 +278,8 @@ hull_create_container (const struct hull_context *ctx, const char *id, const str
                                   spec->linux_ != NULL ? spec->linux_->devices_len : 0, &c.cgroup, err) < 0)
     goto fail;
   c.st.cgroup_path = xstrdup (cgroup_path (c.cgroup));
+  if (write_file_at (c.sd->dirfd, HULL_CGROUP_FILE, c.st.cgroup_path, strlen (c.st.cgroup_path), err) < 0)
+    goto fail;
   hull_log_debug ("container %s: cgroup %s", id, c.st.cgroup_path);
 
   if (opts->console_socket != NULL)

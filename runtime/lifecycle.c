@@ -281,6 +281,34 @@ out:
   return ret;
 }
 
+/* delete --force of a container whose state.json cannot be read (a crash
+   mid-write, a disk full): kill what is in its cgroup (create keeps the
+   path in a file of its own too) and remove everything, so engines are not
+   stuck with an id they can never reuse. */
+static int
+remove_unreadable (const struct hull_context *ctx, const char *id, hull_err *err)
+{
+  struct hull_container c = { 0 };
+  hull_err ignored = NULL;
+  size_t len;
+  int ret;
+
+  if (strstr ((*err)->msg, "does not exist") != NULL
+      || hull_state_dir_open (ctx->root, id, HULL_LOCK_EXCLUSIVE, &c.sd, &ignored) < 0)
+    {
+      hull_error_release (&ignored);
+      return -1;
+    }
+  hull_log_warning ("%s; removing it", (*err)->msg);
+  hull_error_release (err);
+  c.st.id = xstrdup (id);
+  if (read_file_at (c.sd->dirfd, HULL_CGROUP_FILE, &c.st.cgroup_path, &len, &ignored) < 0)
+    hull_error_release (&ignored);
+  ret = hull_container_destroy (&c, NULL, NULL, false, err);
+  hull_container_release (&c);
+  return ret;
+}
+
 int
 hull_delete (const struct hull_context *ctx, const char *id, bool force, hull_err *err)
 {
@@ -290,7 +318,7 @@ hull_delete (const struct hull_context *ctx, const char *id, bool force, hull_er
   int ret = -1;
 
   if (hull_container_load (ctx, id, HULL_LOCK_EXCLUSIVE, &c, err) < 0)
-    return -1;
+    return force ? remove_unreadable (ctx, id, err) : -1;
   s = hull_container_observe (&c);
   /* A created container never ran anything: runc deletes it without -f. */
   if (!force && s != HULL_STOPPED && s != HULL_CREATED)

@@ -26,6 +26,7 @@
 #define HULL_STATE_FILE "state.json"
 #define HULL_EXEC_FIFO "exec.fifo"
 #define HULL_LOCK_FILE "lock"
+#define HULL_CGROUP_FILE "cgroup"   /* the cgroup path alone, for recovery */
 
 enum hull_lock { HULL_LOCK_NONE, HULL_LOCK_SHARED, HULL_LOCK_EXCLUSIVE };
 

@@ -192,3 +192,20 @@ create_fails_with() {
     assert_failure
     assert_output --partial "not a non-negative number"
 }
+
+@test "errors: a corrupt state.json: state fails clearly, delete --force removes it" {
+    update_config '.process.args = ["true"]'
+    hullq run -d --bundle "$BUNDLE" "$ID" >/dev/null
+    wait_for_status "$ID" stopped
+    echo '{"id": ' >"$HULL_ROOT/$ID/state.json"
+    run hull state "$ID"
+    assert_failure
+    [ "${#lines[@]}" -eq 1 ]
+    assert_output --partial "container $ID"
+    run hull delete "$ID"
+    assert_failure
+    run hull delete --force "$ID"
+    assert_success
+    assert_output --partial "warning"
+    assert_no_leftovers "$ID"
+}
