@@ -13,6 +13,9 @@ CLI_DECLARE (delete);
 CLI_DECLARE (spec);
 CLI_DECLARE (features);
 CLI_DECLARE (exec);
+CLI_DECLARE (ps);
+CLI_DECLARE (pause);
+CLI_DECLARE (resume);
 
 /* cli/cmd_vm.c keeps the VMM's own argv convention (no global context). */
 int cli_cmd_vm (int argc, char **argv);
@@ -34,6 +37,9 @@ const struct cli_command cli_commands[] = {
   { "spec", "write a default config.json", cli_spec, false },
   { "features", "print the OCI features document", cli_features, false },
   { "exec", "run another process in a running container", cli_exec, true },
+  { "ps", "list the processes of a container", cli_ps, false },
+  { "pause", "suspend every process of a container", cli_pause, false },
+  { "resume", "resume a paused container", cli_resume, false },
   { "vm", "boot a kernel in the built-in VMM by hand (vm boot --help)", cli_vm, false },
   { NULL, NULL, NULL, false },
 };

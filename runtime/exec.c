@@ -16,6 +16,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "runtime/cgroup_of.h"
 #include "runtime/console.h"
 #include "runtime/lifecycle.h"
 #include "runtime/log.h"
@@ -424,9 +425,8 @@ start_process (const struct hull_context *ctx, const char *id, const struct hull
       s->own_terminal_peer = pair[1];
     }
 
-  if (s->c.cgroup == NULL && s->c.st.cgroup_path != NULL
-      && cgroup_load (s->c.st.cgroup_path, &s->c.cgroup, err) < 0)
-    return hull_error_wrap (err, "container %s", id);
+  if (s->c.st.cgroup_path != NULL && hull_container_cgroup (&s->c, err) < 0)
+    return -1;
 
   {
     struct hull_exec_request req = {
