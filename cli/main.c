@@ -18,6 +18,8 @@ enum
   OPT_SYSTEMD_CGROUP,
   OPT_ISOLATION,
   OPT_ROOTLESS,
+  OPT_LOG_LEVEL,
+  OPT_CRIU,
 };
 
 static void
@@ -39,7 +41,8 @@ print_usage (FILE *out)
          "  --debug                      debug output\n"
          "  --systemd-cgroup             use systemd for cgroups (not supported yet)\n"
          "  --isolation container|microvm  isolation of new containers\n"
-         "  --rootless true|false|auto   accepted for runc compatibility\n"
+         "  --log-level LEVEL            crun's flag: debug is --debug, others are accepted\n"
+         "  --rootless true|false|auto   accepted for runc compatibility (as --criu PATH)\n"
          "  -v, --version                print the versions\n"
          "  -h, --help                   this help; COMMAND --help for a command\n",
          out);
@@ -81,6 +84,8 @@ main (int argc, char **argv)
     { "systemd-cgroup", no_argument, NULL, OPT_SYSTEMD_CGROUP },
     { "isolation", required_argument, NULL, OPT_ISOLATION },
     { "rootless", required_argument, NULL, OPT_ROOTLESS },
+    { "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+    { "criu", required_argument, NULL, OPT_CRIU },
     { "version", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
@@ -106,7 +111,9 @@ main (int argc, char **argv)
         case OPT_DEBUG: debug = true; break;
         case OPT_SYSTEMD_CGROUP: ctx.systemd_cgroup = true; break;
         case OPT_ISOLATION: ctx.isolation = optarg; break;
-        case OPT_ROOTLESS: break;
+        case OPT_ROOTLESS: case OPT_CRIU: break;
+        /* crun's spelling of --debug. */
+        case OPT_LOG_LEVEL: debug = debug || strcmp (optarg, "debug") == 0; break;
         case 'v': return print_version ();
         case 'h': print_usage (stdout); return 0;
         default: return 1;
