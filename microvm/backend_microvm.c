@@ -15,7 +15,10 @@
  * With terminal: true the guest process gets a pty in the guest; a host pty
  * stands for it, its master sent to --console-socket.
  *
- * Not yet: the VMM jailed in the container's namespaces, exec, networking. */
+ * exec: the monitor serves exec requests on a socket in the state
+ * directory (exec.c); a proxy child of `hull exec` stands for the process.
+ *
+ * Not yet: the VMM jailed in the container's namespaces. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -493,23 +496,83 @@ microvm_delete (struct hull_container *c, hull_err *err)
   return 0;
 }
 
-int
-hull_microvm_exec (struct hull_container *c, const struct oci_process *process, const int fds[3], int signal_fd,
-                   int *wait_status, hull_err *err)
+/* exec: a proxy child stands for the guest process (its pid is what
+   containerd waits on): it asks the monitor to run the process, relays its
+   stdio (or a host pty sent to the console socket), forwards the signals it
+   gets, and dies the way the guest process did. */
+static void __attribute__ ((noreturn))
+exec_proxy (const char *state_dir, const struct hull_exec_request *req)
 {
+  hull_err err = NULL;
   struct hull_process p;
   cleanup_free char *guest_error = NULL;
+  int fds[3] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO };
+  int tty = -1, status = 0;
+  sigset_t mask;
 
-  if (process->terminal)
-    return hull_error (err, ENOTSUP, "exec with a terminal is not supported in microVM isolation yet");
-  if (microvm_guest_process (process, &p, err) < 0)
-    return -1;
-  int ret = microvm_exec_request (c->sd->dirfd, MICROVM_EXEC_SOCKET, &p, fds, signal_fd, wait_status, &guest_error,
-                                  err);
-  hull_process_release (&p);
-  if (ret == 0 && guest_error)
-    fprintf (stderr, "hull: microvm: %s\n", guest_error);
-  return ret;
+  /* A fresh fd for the state directory: the caller's holds its lock. */
+  int dirfd = open (state_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  int keep[] = { dirfd, req->console_socket_fd };
+  close_all_but (keep, ARRAY_SIZE (keep));
+  if (dirfd < 0 || microvm_guest_process (req->process, &p, &err) < 0)
+    {
+      fprintf (stderr, "hull: microvm exec: %s\n", err ? err->msg : strerror (errno));
+      _exit (255);
+    }
+  if (p.terminal)
+    {
+      int master;
+      struct winsize ws = { .ws_row = p.console_size.rows, .ws_col = p.console_size.cols };
+      struct termios t;
+      if (openpty (&master, &tty, NULL, NULL, ws.ws_row || ws.ws_col ? &ws : NULL) < 0
+          || req->console_socket_fd < 0 || send_fd (req->console_socket_fd, master) < 0)
+        {
+          fprintf (stderr, "hull: microvm exec: cannot hand a terminal to the console socket: %s\n", strerror (errno));
+          _exit (255);
+        }
+      close (master);
+      close (req->console_socket_fd);
+      if (tcgetattr (tty, &t) == 0)
+        {
+          cfmakeraw (&t);
+          tcsetattr (tty, TCSANOW, &t);
+        }
+      setsid ();
+      ioctl (tty, TIOCSCTTY, 0);
+      fds[0] = fds[1] = fds[2] = tty;
+    }
+  sigemptyset (&mask);
+  for (size_t i = 0; i < ARRAY_SIZE (forwarded_signals); i++)
+    sigaddset (&mask, forwarded_signals[i]);
+  sigprocmask (SIG_BLOCK, &mask, NULL);
+  int sfd = signalfd (-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (microvm_exec_request (dirfd, MICROVM_EXEC_SOCKET, &p, fds, sfd, tty, &status, &guest_error, &err) < 0)
+    {
+      fprintf (stderr, "hull: microvm exec: %s\n", err->msg);
+      _exit (255);
+    }
+  if (guest_error)
+    fprintf (stderr, "hull: microvm exec: %s\n", guest_error);
+  die_like (status);
+}
+
+static int
+microvm_exec (struct hull_container *c, const struct hull_exec_request *req, pid_t *pid_out, hull_err *err)
+{
+  if (req->preserve_fds > 0)
+    return hull_error (err, ENOTSUP, "--preserve-fds cannot reach a process in a microVM");
+  if (! hull_state_has (c->sd, MICROVM_EXEC_SOCKET))
+    return hull_error (err, 0, "container %s: its VM monitor does not serve exec (not running?)", c->st.id);
+  pid_t pid = fork ();
+  if (pid < 0)
+    return hull_error (err, errno, "fork the exec proxy");
+  if (pid == 0)
+    {
+      prctl (PR_SET_NAME, "hull-vm-exec");
+      exec_proxy (c->sd->path, req);
+    }
+  *pid_out = pid;
+  return 0;
 }
 
 const struct hull_backend hull_backend_microvm = {
@@ -518,4 +581,5 @@ const struct hull_backend hull_backend_microvm = {
   .start = microvm_start,
   .kill = microvm_kill,
   .delete = microvm_delete,
+  .exec = microvm_exec,
 };

@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -236,9 +237,9 @@ client_frame (struct microvm_exec_server *s, struct microvm_exec_slot *slot, str
     }
   for (size_t i = 0; i < n_fds; i++)
     close (fds[i]);
-  if (slot->started && m.type == HULL_MSG_SIGNAL && m.len == 4)
+  if (slot->started && (m.type == HULL_MSG_SIGNAL || m.type == HULL_MSG_WINSIZE) && m.len == 4)
     {
-      int ret = microvm_ctl_send (c, HULL_MSG_SIGNAL, slot->id, m.payload, 4, err);
+      int ret = microvm_ctl_send (c, m.type, slot->id, m.payload, 4, err);
       hull_msg_clear (&m);
       return ret;
     }
@@ -316,7 +317,7 @@ microvm_exec_server_guest_frame (struct microvm_exec_server *s, const struct hul
 
 int
 microvm_exec_request (int dirfd, const char *name, const struct hull_process *p, const int fds[3], int signal_fd,
-                      int *wait_status, char **guest_error, hull_err *err)
+                      int winsize_fd, int *wait_status, char **guest_error, hull_err *err)
 {
   struct sockaddr_un addr = { .sun_family = AF_UNIX };
   cleanup_close int sock = -1;
@@ -359,6 +360,17 @@ microvm_exec_request (int dirfd, const char *name, const struct hull_process *p,
           while (read (signal_fd, &si, sizeof si) == sizeof si)
             {
               uint8_t sig[4];
+              struct winsize ws;
+              if (si.ssi_signo == SIGWINCH && winsize_fd >= 0)
+                {
+                  if (ioctl (winsize_fd, TIOCGWINSZ, &ws) == 0)
+                    {
+                      struct hull_winsize w = { ws.ws_row, ws.ws_col };
+                      hull_winsize_encode (sig, &w);
+                      send_frame (sock, HULL_MSG_WINSIZE, 0, sig, 4, NULL, 0);
+                    }
+                  continue;
+                }
               hull_u32_encode (sig, si.ssi_signo);
               send_frame (sock, HULL_MSG_SIGNAL, 0, sig, 4, NULL, 0);
             }

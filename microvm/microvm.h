@@ -197,10 +197,12 @@ int microvm_exec_server_handle (struct microvm_exec_server *s, struct microvm_ct
 /* A guest frame for an exec id: 1 handled, 0 not an exec of ours, -1 malformed. */
 int microvm_exec_server_guest_frame (struct microvm_exec_server *s, const struct hull_msg *m);
 /* The client side: runs p in the guest with fds as its stdio, forwards the
-   signals read from signal_fd (or -1), and returns its wait status; the
-   guest's reason when it could not start goes to *guest_error. */
+   signals read from signal_fd (or -1; SIGWINCH becomes WINSIZE with the
+   size of winsize_fd when that is a terminal, else -1), and returns its
+   wait status; the guest's reason when it could not start goes to
+   *guest_error. */
 int microvm_exec_request (int dirfd, const char *name, const struct hull_process *p, const int fds[3], int signal_fd,
-                          int *wait_status, char **guest_error, hull_err *err);
+                          int winsize_fd, int *wait_status, char **guest_error, hull_err *err);
 
 /* A run of the container's process after READY: START, stdio relayed
    between the frames and the given fds, signals forwarded, until EXIT.

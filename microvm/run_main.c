@@ -282,7 +282,7 @@ exec_client (const struct opts *o)
       fprintf (stderr, PROG ": %s: %s\n", o->exec_dir, strerror (errno));
       return 1;
     }
-  int ret = microvm_exec_request (dirfd, MICROVM_EXEC_SOCKET, &p, fds, sfd, &status, &guest_error, &err);
+  int ret = microvm_exec_request (dirfd, MICROVM_EXEC_SOCKET, &p, fds, sfd, -1, &status, &guest_error, &err);
   close (dirfd);
   if (ret < 0)
     {

@@ -181,3 +181,30 @@ teardown_file() {
     refute_output --partial "hulltap"
     assert_no_leftovers "$id"
 }
+
+@test "microvm lifecycle: exec runs processes in the running guest, with stdio, exit codes and errors" {
+    update_config '.process.args = ["sh", "-c", "while [ ! -e /tmp/stop ]; do sleep 0.1; done; echo main-done"]
+                   | .mounts += [{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs"}]'
+    local id
+    id=$(test_id)
+    hull run -d -b "$BUNDLE" "$id" </dev/null >"$BATS_TEST_TMPDIR/out" 2>&1
+    wait_for_status "$id" running
+
+    run --separate-stderr hull exec "$id" sh -c 'echo exec-out; echo exec-err >&2; cat /proc/1/comm; exit 3'
+    assert_equal "$status" 3
+    assert_equal "$output" "$(printf 'exec-out\ninit')"
+    assert_equal "$stderr" "exec-err"
+
+    run hull exec "$id" sh -c 'cat; echo eof' < <(printf 'to-guest\n')
+    assert_success
+    assert_output "$(printf 'to-guest\neof')"
+
+    run -127 --separate-stderr hull exec "$id" /no/such/binary
+    [[ "$stderr" == *"exec \`/no/such/binary\`"* ]] || fail "stderr: $stderr"
+
+    hull exec "$id" touch /tmp/stop
+    wait_for_status "$id" stopped 60
+    grep -q main-done "$BATS_TEST_TMPDIR/out"
+    hull delete "$id"
+    assert_no_leftovers "$id"
+}
