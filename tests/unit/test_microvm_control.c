@@ -167,7 +167,7 @@ run_guest (uint32_t *status, char *out, size_t out_len, hull_err *err)
   int pipefd[2];
   if (pipe2 (pipefd, O_CLOEXEC | O_NONBLOCK) < 0)
     abort ();
-  struct microvm_relay r = { -1, pipefd[1], pipefd[1], -1, -1 };
+  struct microvm_relay r = { -1, pipefd[1], pipefd[1], -1, -1, NULL };
   int st = -1;
   int ret = microvm_ctl_run (&ctl, &r, &st, err);
   close (pipefd[1]);
