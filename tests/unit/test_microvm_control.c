@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -230,6 +231,106 @@ test_run (void)
   close_pair ();
 }
 
+/* A guest that answers: START -> STARTED; EXEC{id} -> the first arg on
+   STDOUT{id}, then EXIT{id} with `exec_status`, then EXIT{0}. */
+static void __attribute__ ((noreturn))
+fake_guest (int fd, uint32_t exec_status)
+{
+  struct hull_msg m;
+  uint8_t p[4];
+  while (hull_msg_read (fd, &m) == 0)
+    {
+      if (m.type == HULL_MSG_START)
+        {
+          hull_u32_encode (p, 77);
+          hull_msg_write (fd, HULL_MSG_STARTED, 0, p, 4);
+        }
+      else if (m.type == HULL_MSG_EXEC)
+        {
+          struct hull_process proc;
+          if (hull_process_decode (m.payload, m.len, &proc, NULL, 0) == 0)
+            {
+              hull_msg_write (fd, HULL_MSG_STDOUT, m.id, proc.args[0], (uint32_t) strlen (proc.args[0]));
+              hull_process_release (&proc);
+            }
+          hull_u32_encode (p, exec_status);
+          hull_msg_write (fd, HULL_MSG_EXIT, m.id, p, 4);
+          hull_u32_encode (p, 0);
+          hull_msg_write (fd, HULL_MSG_EXIT, 0, p, 4);
+        }
+      hull_msg_clear (&m);
+    }
+  _exit (0);
+}
+
+static void
+test_exec_server (uint32_t exec_status, bool expect_ok)
+{
+  char dir[] = "/tmp/hull-unit-exec-XXXXXX";
+  hull_err err = NULL;
+  struct microvm_exec_server srv;
+  int out[2];
+
+  if (mkdtemp (dir) == NULL || pipe2 (out, O_CLOEXEC) < 0)
+    abort ();
+  int dirfd = open (dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  open_pair ();
+  TAP_EQ_INT (microvm_exec_server_open (&srv, dirfd, MICROVM_EXEC_SOCKET, &err), 0, "exec server listens");
+  pid_t guest = fork ();
+  if (guest == 0)
+    {
+      close (host_fd);
+      fake_guest (guest_fd, exec_status);
+    }
+  close (guest_fd);
+  guest_fd = -1;
+  pid_t client = fork ();
+  if (client == 0)
+    {
+      static char *args[] = { "echo-me", NULL };
+      struct hull_process p = { .args = args, .n_args = 1, .cwd = "/" };
+      int fds[3] = { -1, out[1], out[1] };
+      int null = open ("/dev/null", O_RDONLY);
+      fds[0] = null;
+      int st = 0;
+      char *why = NULL;
+      hull_err e = NULL;
+      if (microvm_exec_request (dirfd, MICROVM_EXEC_SOCKET, &p, fds, -1, -1, &st, &why, &e) < 0)
+        _exit (100);
+      _exit (WEXITSTATUS (st));
+    }
+  close (out[1]);
+  struct microvm_relay r = { -1, -1, -1, -1, -1, &srv };
+  int st = -1;
+  int ret = microvm_ctl_run (&ctl, &r, &st, &err);
+  if (expect_ok)
+    {
+      TAP_EQ_INT (ret, 0, "exec: the container's process ends normally");
+      int cst;
+      waitpid (client, &cst, 0);
+      TAP_EQ_INT (WEXITSTATUS (cst), exec_status >> 8, "exec: the client gets the guest process's status");
+      char buf[64] = "";
+      ssize_t n = read (out[0], buf, sizeof buf - 1);
+      buf[n > 0 ? n : 0] = 0;
+      TAP_EQ_STR (buf, "echo-me", "exec: the guest's output reaches the client's fd");
+    }
+  else
+    {
+      TAP_EQ_INT (ret, -1, "exec: an impossible exec status from the guest ends the run");
+      kill (client, SIGKILL);
+      waitpid (client, NULL, 0);
+    }
+  hull_error_release (&err);
+  microvm_exec_server_close (&srv);
+  unlinkat (dirfd, MICROVM_EXEC_SOCKET, 0);
+  close (dirfd);
+  close (out[0]);
+  rmdir (dir);
+  kill (guest, SIGKILL);
+  waitpid (guest, NULL, 0);
+  close_pair ();
+}
+
 int
 main (void)
 {
@@ -237,5 +338,7 @@ main (void)
   test_boot_ok ();
   test_boot_hostile ();
   test_run ();
+  test_exec_server (5 << 8, true);
+  test_exec_server (0x10000, false);
   return tap_done ();
 }
