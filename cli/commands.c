@@ -16,6 +16,7 @@ CLI_DECLARE (exec);
 CLI_DECLARE (ps);
 CLI_DECLARE (pause);
 CLI_DECLARE (resume);
+CLI_DECLARE (update);
 
 /* cli/cmd_vm.c keeps the VMM's own argv convention (no global context). */
 int cli_cmd_vm (int argc, char **argv);
@@ -40,6 +41,7 @@ const struct cli_command cli_commands[] = {
   { "ps", "list the processes of a container", cli_ps, false },
   { "pause", "suspend every process of a container", cli_pause, false },
   { "resume", "resume a paused container", cli_resume, false },
+  { "update", "change the resources of a container", cli_update, false },
   { "vm", "boot a kernel in the built-in VMM by hand (vm boot --help)", cli_vm, false },
   { NULL, NULL, NULL, false },
 };
