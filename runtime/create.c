@@ -60,9 +60,9 @@ static int
 on_runtime_ready (void *opaque, pid_t pid, hull_err *err)
 {
   struct spawn_ctx *sc = opaque;
-  if (run_hooks_with_pid (sc, "prestart", HOOKS (sc->spec, prestart), "creating", pid, err) < 0)
+  if (run_hooks_with_pid (sc, "prestart", HOOKS (sc->spec, prestart), "created", pid, err) < 0)
     return -1;
-  return run_hooks_with_pid (sc, "createRuntime", HOOKS (sc->spec, create_runtime), "creating", pid, err);
+  return run_hooks_with_pid (sc, "createRuntime", HOOKS (sc->spec, create_runtime), "created", pid, err);
 }
 
 /* Before pivot_root the host's /proc is still mounted: /proc/self names us
@@ -83,7 +83,7 @@ in_container_before_pivot (void *opaque, pid_t pid, hull_err *err)
 {
   struct spawn_ctx *sc = opaque;
   pid = host_pid_of_self (pid);
-  return run_hooks_with_pid (sc, "createContainer", HOOKS (sc->spec, create_container), "creating", pid, err);
+  return run_hooks_with_pid (sc, "createContainer", HOOKS (sc->spec, create_container), "created", pid, err);
 }
 
 static int

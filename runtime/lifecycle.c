@@ -1,5 +1,6 @@
 /* start, kill, delete, state, list, and the pieces they share. */
 #include <errno.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,6 +216,26 @@ load_state_config (struct hull_container *c)
   return spec;
 }
 
+/* poststart hooks run "after the user-specified process is executed": the
+   init leaves hull's sealed memfd image when it calls execve. */
+static void
+wait_for_execve (struct hull_container *c)
+{
+  char path[64], exe[64];
+
+  snprintf (path, sizeof path, "/proc/%d/exe", c->st.pid);
+  for (int waited = 0; waited < 2000; waited += 5)
+    {
+      ssize_t n = readlink (path, exe, sizeof exe - 1);
+      if (n < 0)
+        return;   /* gone already, or a kernel thread: nothing to wait for */
+      exe[n] = '\0';
+      if (strncmp (exe, "/memfd:hull", 11) != 0)
+        return;
+      sleep_ms (5);
+    }
+}
+
 int
 hull_start (const struct hull_context *ctx, const char *id, hull_err *err)
 {
@@ -242,6 +263,7 @@ hull_start (const struct hull_context *ctx, const char *id, hull_err *err)
     cleanup_oci_spec struct oci_spec *spec = load_state_config (&c);
     if (spec != NULL && spec->hooks != NULL && spec->hooks->poststart.len > 0)
       {
+        wait_for_execve (&c);
         cleanup_free char *json = hull_container_state_json (&c.st, "running");
         hull_hooks_run_warn ("poststart", &spec->hooks->poststart, json);
       }

@@ -67,7 +67,7 @@ kinds() {
         jq -e --arg id "$ID" --arg b "$BUNDLE" '.ociVersion and .id == $id and .bundle == $b' <<<"$json" >/dev/null \
             || fail "$kind: bad state $json"
         case $kind in
-        prestart | createRuntime | createContainer) jq -e --argjson p "$pid" '.status == "creating" and .pid == $p' <<<"$json" ;;
+        prestart | createRuntime | createContainer) jq -e --argjson p "$pid" '.status == "created" and .pid == $p' <<<"$json" ;;
         startContainer) jq -e '.status == "created" and .pid > 0' <<<"$json" ;;
         poststart) jq -e --argjson p "$pid" '.status == "running" and .pid == $p' <<<"$json" ;;
         poststop) jq -e '.status == "stopped"' <<<"$json" ;;
