@@ -17,6 +17,7 @@ CLI_DECLARE (ps);
 CLI_DECLARE (pause);
 CLI_DECLARE (resume);
 CLI_DECLARE (update);
+CLI_DECLARE (events);
 
 /* cli/cmd_vm.c keeps the VMM's own argv convention (no global context). */
 int cli_cmd_vm (int argc, char **argv);
@@ -42,6 +43,7 @@ const struct cli_command cli_commands[] = {
   { "pause", "suspend every process of a container", cli_pause, false },
   { "resume", "resume a paused container", cli_resume, false },
   { "update", "change the resources of a container", cli_update, false },
+  { "events", "print resource usage and OOM notices of a container", cli_events, false },
   { "vm", "boot a kernel in the built-in VMM by hand (vm boot --help)", cli_vm, false },
   { NULL, NULL, NULL, false },
 };
