@@ -138,6 +138,12 @@ hull_run (const struct hull_context *ctx, const char *id, const struct hull_crea
   *exit_code = exit_code_of (status);
   sigprocmask (SIG_SETMASK, &old, NULL);
   ret = hull_delete (ctx, id, true, err);
+  /* Someone else deleted it meanwhile (delete --force): nothing left to do. */
+  if (ret < 0 && strstr ((*err)->msg, "does not exist") != NULL)
+    {
+      hull_error_release (err);
+      ret = 0;
+    }
   return ret;
 
 fail:
