@@ -180,3 +180,17 @@ COMMANDS="create start run state list kill delete spec features"
     jq -e '.ociVersionMin and .ociVersionMax and (.hooks | index("createRuntime") != null)' <<<"$output"
     jq -e '.annotations["io.github.seccomp.libseccomp.version"] | test("^[0-9]+\\.[0-9]+\\.[0-9]+$")' <<<"$output"
 }
+
+@test "cli: invoked as hull-vm, a container annotation is a contradiction and a sandbox stays a container" {
+    ln -s "$HULL_BIN" "$BATS_TEST_TMPDIR/hull-vm"
+    update_config '.annotations["io.hull.isolation"] = "container"'
+    run "$BATS_TEST_TMPDIR/hull-vm" --root "$HULL_ROOT" create --bundle "$BUNDLE" "$ID"
+    assert_failure
+    assert_output "hull: annotation io.hull.isolation=container contradicts the requested isolation microvm"
+    assert_no_leftovers "$ID"
+    update_config '.annotations = {"io.kubernetes.cri.container-type": "sandbox"} | .process.args = ["sleep", "1000"]'
+    "$BATS_TEST_TMPDIR/hull-vm" --root "$HULL_ROOT" create --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1
+    jq -e '.isolation == "container"' "$HULL_ROOT/$ID/state.json"
+    hull delete "$ID"
+    assert_no_leftovers "$ID"
+}
