@@ -229,6 +229,7 @@ hull_create_container (const struct hull_context *ctx, const char *id, const str
   struct ns_spawn_opts so;
   struct spawn_ctx sc;
   size_t config_len = 0;
+  bool spawned = false;
   int listen_fds;
   pid_t pid = 0;
   int ret = -1;
@@ -327,6 +328,9 @@ hull_create_container (const struct hull_context *ctx, const char *id, const str
     .no_new_keyring = opts->no_new_keyring,
     .cb = &cb,
   };
+  /* From here on the lifecycle has begun: a failure continues it at
+     "destroy" and the poststop hooks (runtime-spec, Lifecycle). */
+  spawned = true;
   if (backend->create (&c, &so, &pid, err) < 0)
     goto fail;
   c.st.pid = pid;
@@ -366,7 +370,7 @@ fail:
     extra->terminal_fd = -1;
     c.spec = NULL;
     /* The init is our child here: reap it. */
-    if (hull_container_destroy (&c, backend, NULL, true, &ignored) < 0)
+    if (hull_container_destroy (&c, backend, spawned ? spec : NULL, true, &ignored) < 0)
       hull_log_warning ("cleaning up container %s: %s", id, ignored->msg);
     hull_error_release (&ignored);
     hull_container_release (&c);

@@ -108,12 +108,16 @@ kinds() {
     cp "$BUNDLE/config.json" "$BATS_TEST_TMPDIR/config.orig"
     for kind in prestart createRuntime createContainer; do
         cp "$BATS_TEST_TMPDIR/config.orig" "$BUNDLE/config.json"
+        rm -f "$LOG"
         add_hook "$kind" "$(jq -n --arg p "$fail" '{"path": $p}')"
+        add_hook poststop "$(hook poststop)"
         run hullq create --bundle "$BUNDLE" "$ID"
         assert_failure
         assert_output --partial "$kind hook \`$fail\` exited with status 3"
         assert_no_leftovers "$ID"
         [ ! -e "$LOGDIR/workload" ]
+        # The lifecycle goes on at destroy: poststop hooks run.
+        [ "$(kinds)" = "poststop " ] || fail "$kind: hooks run: $(kinds)"
     done
 }
 
