@@ -46,7 +46,7 @@ print_table (const struct hull_info *infos, size_t n)
   for (size_t i = 0; i < n; i++)
     {
       const struct hull_info *in = &infos[i];
-      const char *owner = in->st.owner != NULL && *in->st.owner ? in->st.owner : "root";
+      const char *owner = in->owner_name;
       int p = in->status[0] == 's' ? 0 : in->st.pid;
       snprintf (pid, sizeof pid, "%d", p);
       printf ("%-*s%-*s%-*s%-*s%-*s%s\n", column_width (longest[0]), in->st.id, column_width (longest[1]), pid,

@@ -40,6 +40,7 @@ struct hull_info
 {
   struct hull_status st;
   const char *status;          /* "created", "running", ... */
+  char owner_name[64];         /* user owning the state directory (list's OWNER) */
 };
 void hull_info_clear (struct hull_info *info);
 

@@ -1,5 +1,7 @@
 /* start, kill, delete, state, list, and the pieces they share. */
 #include <errno.h>
+#include <pwd.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -369,7 +371,19 @@ out:
 static int
 fill_info (struct hull_container *c, struct hull_info *out)
 {
+  struct stat sb;
+  struct passwd pw, *found = NULL;
+  char buf[1024];
+
   out->status = hull_state_name (hull_container_observe (c));
+  snprintf (out->owner_name, sizeof out->owner_name, "?");
+  if (fstat (c->sd->dirfd, &sb) == 0)
+    {
+      if (getpwuid_r (sb.st_uid, &pw, buf, sizeof buf, &found) == 0 && found != NULL)
+        snprintf (out->owner_name, sizeof out->owner_name, "%s", found->pw_name);
+      else
+        snprintf (out->owner_name, sizeof out->owner_name, "%u", (unsigned) sb.st_uid);
+    }
   out->st = c->st;
   memset (&c->st, 0, sizeof c->st);
   return 0;
