@@ -24,6 +24,15 @@ COMMANDS="create start run state list kill delete spec features"
     for cmd in $COMMANDS; do
         assert_output --regexp "  $cmd +"
     done
+    # Every command the help lists, the later ones included, has its own help.
+    local listed
+    listed=$(awk '/^Commands:/ { on = 1; next } on && /^$/ { exit } on { print $1 }' <<<"$output")
+    [ "$(wc -w <<<"$listed")" -ge 9 ]
+    for cmd in $listed; do
+        run "$HULL_BIN" "$cmd" --help
+        assert_success
+        assert_line --index 0 --regexp "^Usage: hull $cmd" || fail "$cmd --help"
+    done
     run "$HULL_BIN" -h
     assert_success
     assert_line --index 0 --regexp "^Usage: hull "
