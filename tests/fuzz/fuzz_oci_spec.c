@@ -2,7 +2,8 @@
    config.json, `exec --process`, `update --resources` and the status file.
    Properties checked besides "no crash, no leak, no UB":
    - a status document that parses writes back to JSON that parses to the
-     same text (round trip is stable);
+     same text (round trip is stable), and so does a resources object
+     (what `update` stores);
    - any bytes given as a log message produce a line that is valid JSON. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 
 #include "oci-spec/hull_status.h"
 #include "oci-spec/oci_spec.h"
+#include "oci-spec/resources_json.h"
 
 static void
 check_status_round_trip (const char *data, size_t size)
@@ -34,6 +36,23 @@ check_status_round_trip (const char *data, size_t size)
   free (second);
   hull_status_clear (&st);
   hull_status_clear (&back);
+}
+
+static void
+check_resources_round_trip (const struct oci_resources *r)
+{
+  hull_err err = NULL;
+  char *first = oci_resources_json (r), *second;
+  struct oci_resources *back = oci_resources_parse (first, strlen (first), &err);
+
+  if (back == NULL)
+    abort ();
+  second = oci_resources_json (back);
+  if (strcmp (first, second) != 0)
+    abort ();
+  free (first);
+  free (second);
+  oci_resources_free (back);
 }
 
 static void
@@ -82,6 +101,8 @@ LLVMFuzzerTestOneInput (const uint8_t *bytes, size_t size)
   hull_error_release (&err);
 
   res = oci_resources_parse (data, size, &err);
+  if (res != NULL)
+    check_resources_round_trip (res);
   oci_resources_free (res);
   hull_error_release (&err);
 
