@@ -36,6 +36,10 @@ struct hull_container
   struct hull_status st;        /* state.json; backends may add st.extra keys */
   const struct oci_spec *spec;  /* create only; NULL afterwards */
   struct hull_cgroup *cgroup;   /* NULL: not placed or not loaded */
+  /* The init is alone in a new pid namespace: killing it kills the rest,
+     so teardown never signals the whole cgroup (which cgroupsPath may
+     share with processes that are not the container's). */
+  bool own_pid_ns;
 };
 
 /* What exec hands a backend. */

@@ -256,6 +256,7 @@ hull_create_container (const struct hull_context *ctx, const char *id, const str
   for (size_t i = 0; i < spec->annotations.len; i++)
     oci_map_set (&c.st.annotations, spec->annotations.items[i].key, spec->annotations.items[i].value);
   c.spec = spec;
+  c.own_pid_ns = hull_spec_own_pid_ns (spec);
 
   if (hull_state_dir_create (ctx->root, id, &c.st, &c.sd, err) < 0)
     {

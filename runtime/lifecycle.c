@@ -98,6 +98,13 @@ hull_container_observe (struct hull_container *c)
   return hull_state_compute (&o);
 }
 
+bool
+hull_spec_own_pid_ns (const struct oci_spec *spec)
+{
+  const struct oci_namespace *ns = spec != NULL ? oci_find_namespace (spec, OCI_NS_PID) : NULL;
+  return ns != NULL && ns->path == NULL;
+}
+
 char *
 hull_container_state_json (const struct hull_status *st, const char *status)
 {
@@ -122,8 +129,24 @@ kill_everything (struct hull_container *c, const struct hull_backend *backend)
       if (backend != NULL && backend->kill (c, SIGKILL, false, &err) < 0)
         hull_error_release (&err);
     }
-  if (container_cgroup (c) != NULL && cgroup_kill_all (c->cgroup, SIGKILL, &err) < 0)
-    hull_error_release (&err);
+  if (container_cgroup (c) == NULL)
+    return;
+  if (!c->own_pid_ns)
+    {
+      /* cgroup_kill_all thaws a paused container itself. */
+      if (cgroup_kill_all (c->cgroup, SIGKILL, &err) < 0)
+        hull_error_release (&err);
+    }
+  else
+    {
+      /* Frozen tasks do not die until thawed; the SIGKILL is already
+         pending, so nothing runs once they are. */
+      bool frozen = false;
+      if (cgroup_is_frozen (c->cgroup, &frozen, &err) < 0)
+        hull_error_release (&err);
+      else if (frozen && cgroup_freeze (c->cgroup, false, &err) < 0)
+        hull_error_release (&err);
+    }
 }
 
 static int
@@ -160,8 +183,11 @@ destroy_cgroup (struct hull_container *c, hull_err *err)
       if (waited >= DESTROY_WAIT_MS)
         return hull_error_wrap (err, "container %s", c->st.id);
       hull_error_release (err);
-      cgroup_kill_all (c->cgroup, SIGKILL, err);
-      hull_error_release (err);
+      if (!c->own_pid_ns)
+        {
+          cgroup_kill_all (c->cgroup, SIGKILL, err);
+          hull_error_release (err);
+        }
       sleep_ms (20);
     }
   cgroup_free (c->cgroup);
@@ -359,6 +385,7 @@ hull_delete (const struct hull_context *ctx, const char *id, bool force, hull_er
     }
   {
     cleanup_oci_spec struct oci_spec *spec = load_state_config (&c);
+    c.own_pid_ns = hull_spec_own_pid_ns (spec);
     ret = hull_container_destroy (&c, backend, spec, false, err);
   }
   if (ret == 0)

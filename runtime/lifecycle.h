@@ -14,6 +14,9 @@ int hull_container_load (const struct hull_context *ctx, const char *id, enum hu
 void hull_container_release (struct hull_container *c);
 enum hull_state hull_container_observe (struct hull_container *c);
 
+/* Whether spec gives the container a new pid namespace of its own. */
+bool hull_spec_own_pid_ns (const struct oci_spec *spec);
+
 /* The OCI state document for hooks and `state` (malloc'd JSON). */
 char *hull_container_state_json (const struct hull_status *st, const char *status);
 

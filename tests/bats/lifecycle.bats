@@ -189,3 +189,32 @@ status_of() {
     hull delete "$ID"
     assert_no_leftovers "$ID"
 }
+
+@test "lifecycle: delete --force of a paused container" {
+    update_config '.process.args = ["sleep", "1000"]'
+    hullq run -d --bundle "$BUNDLE" "$ID" >/dev/null
+    hull pause "$ID"
+    [ "$(status_of "$ID")" = paused ]
+    run hull delete "$ID"
+    assert_failure
+    assert_output "hull: cannot delete container $ID that is not stopped: paused"
+    run hull delete --force "$ID"
+    assert_success
+    assert_no_leftovers "$ID"
+}
+
+@test "lifecycle: delete --force without a pid namespace kills every process of the container" {
+    update_config '.linux.namespaces |= map(select(.type != "pid")) | .process.args = ["sh", "-c", "sleep 1000 & sleep 1000 & wait"]'
+    hullq run -d --bundle "$BUNDLE" "$ID" >/dev/null
+    local pid i
+    pid=$(hull state "$ID" | jq -r .pid)
+    for i in $(seq 100); do [ "$(pgrep -P "$pid" | wc -l)" -ge 2 ] && break; sleep 0.1; done
+    local children
+    children=$(pgrep -P "$pid")
+    run hull delete --force "$ID"
+    assert_success
+    for c in $children; do
+        [ ! -e "/proc/$c" ] || [ "$(awk '{print $3}' "/proc/$c/stat" 2>/dev/null)" = Z ] || fail "child $c survived"
+    done
+    assert_no_leftovers "$ID"
+}
