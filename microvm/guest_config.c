@@ -219,6 +219,16 @@ microvm_guest_config (const struct oci_spec *spec, const char *bundle, struct hu
               hull_error (err, errno ? errno : EINVAL, "bind mount source `%s`", m->source ? m->source : "");
               goto fail;
             }
+          if (S_ISDIR (st.st_mode) && strcmp (m->destination, "/dev/shm") == 0)
+            {
+              /* podman's per-container shm: only the guest can share it,
+                 so the guest gets its own (as Kata does). */
+              out->mounts[out->n_mounts++] = (struct hull_mount) {
+                MS_NOSUID | MS_NODEV | MS_NOEXEC, xstrdup ("/dev/shm"), xstrdup ("tmpfs"), xstrdup ("shm"),
+                xstrdup ("mode=1777"),
+              };
+              continue;
+            }
           if (S_ISDIR (st.st_mode))
             {
               hull_error (err, ENOTSUP, "directory bind mount `%s` on `%s` is not supported in a microVM yet",
