@@ -23,19 +23,26 @@ VMM_BATS ?= $(sort $(wildcard tests/bats/vmm_*.bats))
 TEST_TIMEOUT ?=
 RUN_TESTS = tests/run-tests.sh $(if $(TEST_TIMEOUT),--timeout $(TEST_TIMEOUT))
 
-# UNIT_TESTS and VMM_UNIT_TESTS are complete only once every module.mk has
-# been read, so the prerequisites below are expanded a second time, when
-# make builds these targets.
-.SECONDEXPANSION:
+# Recursive variables: UNIT_TESTS and the others are complete only once every
+# module.mk has been read, which is before any recipe runs.
 VMM_UNIT_NAMES = $(sort $(VMM_UNIT_TESTS) $(filter test_vmm_% test_virtio_%,$(UNIT_TESTS)))
+VMM_UNIT_BINS = $(addprefix $(BUILD)/tests/,$(VMM_UNIT_NAMES)) $(addprefix $(BUILD)/tests-asan/,$(VMM_UNIT_NAMES))
 
-check: $$(BUILD)/hull $$(UNIT_BINS) $$(UNIT_ASAN_BINS) $$(CHECK_DEPS) $$(VMM_CHECK_DEPS)
-	@$(RUN_TESTS) --unit $(UNIT_BINS) $(UNIT_ASAN_BINS) --bats $(BATS)
+# $(call build_and_run,ARTEFACTS,UNIT-PROGRAMS,BATS-SUITES): build with -k,
+# so one module's broken test or tool does not hide every other result: what
+# did not build counts as a failure in the one summary (run-tests.sh
+# --build-log), and the rest runs.
+define build_and_run
+	@mkdir -p $(BUILD)
+	@$(MAKE) --no-print-directory -k $(1) $(2) 2>&1 | tee $(BUILD)/$@.build.log
+	@$(RUN_TESTS) --build-log $(BUILD)/$@.build.log --unit $(2) --bats $(3)
+endef
 
-check-vmm: $$(BUILD)/hull $$(VMM_CHECK_DEPS) $$(addprefix $$(BUILD)/tests/,$$(VMM_UNIT_NAMES)) \
-           $$(addprefix $$(BUILD)/tests-asan/,$$(VMM_UNIT_NAMES))
-	@$(RUN_TESTS) --unit $(addprefix $(BUILD)/tests/,$(VMM_UNIT_NAMES)) \
-	    $(addprefix $(BUILD)/tests-asan/,$(VMM_UNIT_NAMES)) --bats $(VMM_BATS)
+check: $(BUILD)/hull
+	$(call build_and_run,$(CHECK_DEPS) $(VMM_CHECK_DEPS),$(UNIT_BINS) $(UNIT_ASAN_BINS),$(BATS))
+
+check-vmm: $(BUILD)/hull
+	$(call build_and_run,$(VMM_CHECK_DEPS),$(VMM_UNIT_BINS),$(VMM_BATS))
 
 # ../shared/oci-validation beside the checkout, as CI places it.
 OCI_VALIDATION ?= ../shared/oci-validation

@@ -4,7 +4,11 @@
 # tests are counted on the line before it).  Exit status 0 only when nothing
 # failed.
 #
-#   tests/run-tests.sh [--timeout SEC] [--unit BIN...] [--bats FILE...]
+#   tests/run-tests.sh [--build-log LOG] [--timeout SEC] [--unit BIN...] [--bats FILE...]
+#
+# --build-log is the output of the `make -k` that built the test programs:
+# every target it names as failed counts as one failure, and a test program
+# among them is not run (an older binary may still be there).
 #
 # --timeout applies to each program or suite from then on (default
 # $HULL_TEST_TIMEOUT, else 300 s for unit programs and 900 s for bats
@@ -51,8 +55,28 @@ count_tap() {
     fi
 }
 
+# Targets a `make -k` log names as failed or not remade, one per line.
+failed_targets() {
+    sed -nE -e "s/^make(\[[0-9]+\])?: \*\*\* \[[^]]*: ([^]]+)\] Error [0-9]+$/\2/p" \
+            -e "s/^make(\[[0-9]+\])?: Target '([^']+)' not remade because of errors\.$/\2/p" "$1" | sort -u
+}
+
+not_built=
+note_build_failures() {
+    local target
+    not_built=$(failed_targets "$1")
+    for target in $not_built; do
+        echo "# $target: did not build (make's errors are above)"
+        echo "$target: did not build" >>"$failures"
+        failed=$((failed + 1))
+    done
+}
+
 run_one() {
     local arg=$1 out rc start
+    if printf '%s\n' $not_built | grep -qxF -- "$arg"; then
+        return   # counted by note_build_failures
+    fi
     # A fresh file each time: tail must never see the previous program's.
     runs=$((runs + 1))
     out="$results/$runs.tap"
@@ -91,6 +115,7 @@ while [ $# -gt 0 ]; do
     --unit) mode=unit ;;
     --bats) mode=bats ;;
     --timeout) timeout_arg=${2:?--timeout needs seconds}; shift ;;
+    --build-log) note_build_failures "${2:?--build-log needs a file}"; shift ;;
     *) run_one "$1" ;;
     esac
     shift
