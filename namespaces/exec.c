@@ -131,6 +131,10 @@ exec_process (const struct ns_exec_opts *o, int sync_fd, int host_proc, int secc
       state = oci_seccomp_notify_state_json (&st, st.pid, sc->listener_metadata);
     }
   close (host_proc);
+  /* sync_fd is close-on-exec already: its EOF tells the parent execve
+     worked. */
+  if (process_close_fds (o->preserve_fds, err) < 0)
+    goto out;
   if (!p->no_new_privileges && seccomp_prog_load (&prog, seccomp_sock, state, err) < 0)
     goto out;
   if (caps_drop_bounding (p->capabilities, err) < 0 || user_apply (&p->user, p->capabilities != NULL, err) < 0
@@ -142,9 +146,6 @@ exec_process (const struct ns_exec_opts *o, int sync_fd, int host_proc, int secc
       goto out;
     }
   if (p->no_new_privileges && seccomp_prog_load (&prog, seccomp_sock, state, err) < 0)
-    goto out;
-  /* sync_fd is close-on-exec: its EOF tells the parent execve worked. */
-  if (process_close_fds_except (o->preserve_fds, sync_fd, err) < 0)
     goto out;
   execve (exe, p->args.items, p->env.items);
   hull_error (err, errno, "exec `%s`", exe);
@@ -161,6 +162,7 @@ intermediate (const struct ns_exec_opts *o, int pidfd, int rootfd, int flags, in
   const struct oci_seccomp *sc = o->spec && o->spec->linux_ ? o->spec->linux_->seccomp : NULL;
   hull_err err = NULL;
   int host_proc, seccomp_sock = -1;
+  int gate[2];
   pid_t pid;
 
   /* Both live on the host: open them before leaving it. */
@@ -204,6 +206,15 @@ intermediate (const struct ns_exec_opts *o, int pidfd, int rootfd, int flags, in
           goto fail;
         }
     }
+  /* The process speaks on the sync socket only after its pid went out, or
+     the caller would see an error for a pid it never learnt (and never
+     reaps: a zombie that blocks the death of the container's pid
+     namespace). */
+  if (pipe2 (gate, O_CLOEXEC) < 0)
+    {
+      hull_error (&err, errno, "pipe");
+      goto fail;
+    }
   pid = (pid_t) syscall (SYS_clone, (unsigned long) CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
   if (pid < 0)
     {
@@ -212,15 +223,22 @@ intermediate (const struct ns_exec_opts *o, int pidfd, int rootfd, int flags, in
     }
   if (pid == 0)
     {
+      char c;
+      close (gate[1]);
+      if (read (gate[0], &c, 1) != 0)
+        _exit (127);
+      close (gate[0]);
       if (exec_process (o, sync_fd, host_proc, seccomp_sock, &err) < 0)
         sync_send_error (sync_fd, err);
       _exit (127);
     }
+  close (gate[0]);
   if (sync_send (sync_fd, SYNC_PID, &pid, sizeof pid, &err) < 0)
     {
       kill (pid, SIGKILL);
       goto fail;
     }
+  /* EOF on the gate releases the process. */
   _exit (0);
 fail:
   sync_send_error (sync_fd, err);

@@ -179,6 +179,8 @@ after_start (struct ns_init *in, hull_err *err)
      the runtime's permissions on it, whatever user the process runs as.
      Everything that can be checked was checked before `created`.  Without
      no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it first. */
+  if (process_close_fds (in->opts->preserve_fds, err) < 0)
+    return -1;
   if (!p->no_new_privileges && load_seccomp (in, err) < 0)
     return -1;
   if (caps_drop_bounding (p->capabilities, err) < 0)
@@ -192,8 +194,6 @@ after_start (struct ns_init *in, hull_err *err)
   if (cb != NULL && cb->in_container_before_exec != NULL && cb->in_container_before_exec (cb->ctx, getpid (), err) < 0)
     return -1;
   if (p->no_new_privileges && load_seccomp (in, err) < 0)
-    return -1;
-  if (process_close_fds (in->opts->preserve_fds, err) < 0)
     return -1;
   if (in->opts->payload != NULL)
     return in->opts->payload (in->opts->payload_ctx, err);
@@ -210,7 +210,7 @@ ns_init_run (struct ns_init *in, hull_err *err)
 
   {
     const struct oci_exec_cpu_affinity *aff = in->process->exec_cpu_affinity;
-    if (aff != NULL && process_set_cpu_affinity (aff->initial, "initial", err) < 0)
+    if (aff != NULL && !in->affinity_initial_done && process_set_cpu_affinity (aff->initial, "initial", err) < 0)
       return -1;
     if (sync_expect (in->sync_fd, SYNC_GO, NULL, 0, NULL, err) < 0)
       return -1;

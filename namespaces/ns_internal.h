@@ -110,6 +110,7 @@ struct ns_init
   bool new_netns, new_ipcns, new_utsns, new_cgroupns, new_mntns;
   bool has_netns, has_ipcns, has_utsns, has_cgroupns;  /* new or joined */
   bool userns_via_setns; /* the user namespace was set up before clone() */
+  bool affinity_initial_done;
   char *exec_path;     /* resolved process.args[0] */
   int console_fd;      /* pty slave when terminal, else -1 */
   int seccomp_sock;    /* connected to linux.seccomp.listenerPath, or -1 */
@@ -164,7 +165,6 @@ int process_apply_before_user (struct ns_init *in, hull_err *err);
 int process_set_hostname (struct ns_init *in, hull_err *err);
 int process_chdir (const char *cwd, hull_err *err);
 int process_close_fds (int preserve_fds, hull_err *err);
-int process_close_fds_except (int preserve_fds, int keep, hull_err *err);
 int rlimit_from_name (const char *name);
 
 /* process_attrs.c */

@@ -2,6 +2,7 @@
    descriptors that reach execve(). */
 #include "namespaces/ns_internal.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -184,7 +185,10 @@ process_chdir (const char *cwd, hull_err *err)
   return 0;
 }
 
-/* Right before execve: only stdio and the preserved fds survive. */
+/* Only stdio and the preserved fds survive execve: everything else is
+   marked close-on-exec (CVE-2024-21626: no fd to the host may reach the
+   process).  Marking instead of closing happens before the seccomp filter
+   and needs no syscall afterwards that an old profile may refuse. */
 int
 process_close_fds (int preserve_fds, hull_err *err)
 {
@@ -196,28 +200,23 @@ process_close_fds (int preserve_fds, hull_err *err)
       if (fl >= 0 && (fl & FD_CLOEXEC))
         fcntl (fd, F_SETFD, fl & ~FD_CLOEXEC);
     }
-  if (syscall (SYS_close_range, first, ~0U, 0) < 0)
+  if (syscall (SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+    return 0;
+  if (errno != EINVAL && errno != ENOSYS)
     return hull_error (err, errno, "close_range");
-  return 0;
-}
-
-/* The same, keeping `keep` (a close-on-exec fd) open until execve. */
-int
-process_close_fds_except (int preserve_fds, int keep, hull_err *err)
-{
-  unsigned first = 3 + (preserve_fds > 0 ? (unsigned) preserve_fds : 0);
-
-  if (keep < (int) first)
-    return process_close_fds (preserve_fds, err);
-  for (int fd = 3; fd < (int) first; fd++)
-    {
-      int fl = fcntl (fd, F_GETFD);
-      if (fl >= 0 && (fl & FD_CLOEXEC))
-        fcntl (fd, F_SETFD, fl & ~FD_CLOEXEC);
-    }
-  if ((unsigned) keep > first && syscall (SYS_close_range, first, (unsigned) keep - 1, 0) < 0)
-    return hull_error (err, errno, "close_range");
-  if (syscall (SYS_close_range, (unsigned) keep + 1, ~0U, 0) < 0)
-    return hull_error (err, errno, "close_range");
+  /* Kernels before 5.11: walk /proc/self/fd. */
+  {
+    DIR *d = opendir ("/proc/self/fd");
+    struct dirent *de;
+    if (d == NULL)
+      return hull_error (err, errno, "open /proc/self/fd");
+    while ((de = readdir (d)) != NULL)
+      {
+        int fd = atoi (de->d_name);
+        if (de->d_name[0] != '.' && fd >= (int) first && fd != dirfd (d))
+          fcntl (fd, F_SETFD, FD_CLOEXEC);
+      }
+    closedir (d);
+  }
   return 0;
 }

@@ -282,6 +282,12 @@ intermediate_main (struct ns_init *in, struct ns_plan *plan)
   if ((plan->new_flags & CLONE_NEWTIME) && timens_write_offsets (l, &err) < 0)
     goto fail;
 
+  /* Before the cgroup: execCPUAffinity.initial, inherited by the init
+     (which must not speak on the sync socket before we sent its pid). */
+  if (in->process->exec_cpu_affinity != NULL
+      && process_set_cpu_affinity (in->process->exec_cpu_affinity->initial, "initial", &err) < 0)
+    goto fail;
+  in->affinity_initial_done = true;
   pid = (pid_t) syscall (SYS_clone, (unsigned long) CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
   if (pid < 0)
     {
