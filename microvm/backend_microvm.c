@@ -233,6 +233,17 @@ monitor_main (struct monitor *m)
       report (m->report_fd, "monitor setup failed");
       _exit (1);
     }
+  /* createContainer hooks run in the VMM's namespaces (the container's
+     network namespace; its rootfs lives in the guest). */
+  const struct ns_callbacks *hooks = m->opts->cb;
+  if (hooks && hooks->in_container_before_pivot
+      && hooks->in_container_before_pivot (hooks->ctx, getpid (), &err) < 0)
+    {
+      report (m->report_fd, err->msg);
+      if (tun_fd >= 0)
+        close (tun_fd);
+      _exit (1);
+    }
   /* QEMU's NIC is bridged to the container's interface. */
   struct microvm_net net = { .tap_fd = -1 };
   if (joined && microvm_net_prepare (&net, tun_fd, &err) < 0)

@@ -208,3 +208,23 @@ teardown_file() {
     hull delete "$id"
     assert_no_leftovers "$id"
 }
+
+@test "microvm lifecycle: the six hooks run in order (createContainer and startContainer in the VMM's namespaces)" {
+    local log=$BATS_TEST_TMPDIR/hooks.log hook=$BATS_TEST_TMPDIR/hook.sh k
+    printf '#!/bin/sh\necho "$1 $(cat | jq -r .status)" >> "$2"\n' >"$hook"
+    chmod +x "$hook"
+    for k in prestart createRuntime createContainer startContainer poststart poststop; do
+        update_config --arg k "$k" --arg p "$hook" --arg l "$log" '.hooks[$k] += [{"path": $p, "args": [$p, $k, $l]}]'
+    done
+    update_config '.process.args = ["true"]'
+    local id
+    id=$(test_id)
+    hull create -b "$BUNDLE" "$id" </dev/null
+    assert_equal "$(awk '{print $1}' "$log" | tr '\n' ' ')" "prestart createRuntime createContainer "
+    hull start "$id"
+    wait_for_status "$id" stopped 60
+    hull delete "$id"
+    assert_equal "$(awk '{print $1}' "$log" | tr '\n' ' ')" \
+        "prestart createRuntime createContainer startContainer poststart poststop "
+    assert_no_leftovers "$id"
+}
