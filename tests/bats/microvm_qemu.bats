@@ -240,3 +240,41 @@ vm_run() {
     run ip netns exec "$c" tc qdisc show dev eth0 ingress
     refute_output --partial "ingress"
 }
+
+# An initramfs whose /init (busybox sh) writes $1 (printf format) to the
+# control port, then idles: a guest that speaks garbage.
+hostile_initrd() {
+    local dir=$BATS_TEST_TMPDIR/hostile
+    mkdir -p "$dir"
+    cat >"$dir/init" <<SCRIPT
+#!/bin/sh
+/bin/busybox mount -t sysfs sysfs /sys
+/bin/busybox mount -t devtmpfs dev /dev
+while :; do
+    for p in /sys/class/virtio-ports/*; do
+        [ -e "\$p/name" ] && /bin/busybox printf '$1' > /dev/\$(/bin/busybox basename \$p) && exec /bin/busybox sleep 1000
+    done
+    /bin/busybox sleep 0.1
+done
+SCRIPT
+    "$SRC_DIR/build/microvm/mkinitramfs" dir dev 0755 nod dev/console 0600 c 5 1 dir sys 0555 dir bin 0755 \
+        file bin/sh 0755 "$BUSYBOX" file bin/busybox 0755 "$BUSYBOX" file init 0755 "$dir/init" \
+        | gzip -n >"$dir.cpio.gz"
+    echo "$dir.cpio.gz"
+}
+
+@test "microvm qemu: a guest that speaks garbage or another protocol version is stopped with a clear error" {
+    file -L "$BUSYBOX" | grep -q 'statically linked' || skip "needs a static busybox ($BUSYBOX)"
+    update_config '.process.args = ["true"]'
+    local initrd
+    initrd=$(hostile_initrd 'GARBAGE-GARBAGE-GARBAGE\n')
+    run --separate-stderr vm_run --initrd "$initrd" </dev/null
+    assert_failure
+    [[ "$stderr" == *"the guest sent a corrupt frame"* ]] || fail "stderr: $stderr"
+
+    # A well-formed HELLO with version 99.
+    initrd=$(hostile_initrd '\010\000\000\000\001\000\000\000\000\000\000\000HULL\143\000\000\000')
+    run --separate-stderr vm_run --initrd "$initrd" </dev/null
+    assert_failure
+    [[ "$stderr" == *"another protocol version"* ]] || fail "stderr: $stderr"
+}
