@@ -116,11 +116,17 @@ before_pivot (struct ns_init *in, hull_err *err)
 {
   const struct ns_callbacks *cb = in->opts->cb;
 
-  if (rootfs_prepare (in, err) < 0 || mounts_apply (in, err) < 0 || devices_create (in, err) < 0)
+  if (!in->has_mntns)
+    {
+      in->rootfd = open (in->opts->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (in->rootfd < 0)
+        return hull_error (err, errno, "rootfs `%s`", in->opts->rootfs);
+    }
+  else if (rootfs_prepare (in, err) < 0 || mounts_apply (in, err) < 0 || devices_create (in, err) < 0)
     return -1;
   /* A missing cwd is created, as runc does (inside the rootfs).  When that
      is impossible chdir() reports it later, with the right message. */
-  if (in->process->cwd != NULL && in->process->cwd[0] == '/' && in->process->cwd[1] != '\0')
+  if (in->has_mntns && in->process->cwd != NULL && in->process->cwd[0] == '/' && in->process->cwd[1] != '\0')
     {
       hull_err ignored = NULL;
       int fd = open_in_root (in->rootfd, in->process->cwd, IN_ROOT_MKDIR, 0755, &ignored);
@@ -150,7 +156,9 @@ after_pivot (struct ns_init *in, hull_err *err)
     return hull_error (err, errno, "setsid");
   if (terminal_setup (in, err) < 0)
     return -1;
-  if (sysctl_apply (in, err) < 0 || paths_mask_and_readonly (in, err) < 0 || rootfs_finalize (in, err) < 0)
+  if (sysctl_apply (in, err) < 0)
+    return -1;
+  if (in->has_mntns && (paths_mask_and_readonly (in, err) < 0 || rootfs_finalize (in, err) < 0))
     return -1;
   if (in->has_utsns && process_set_hostname (in, err) < 0)
     return -1;

@@ -109,6 +109,9 @@ struct ns_init
   bool in_userns;      /* new or joined user namespace */
   bool new_netns, new_ipcns, new_utsns, new_cgroupns, new_mntns;
   bool has_netns, has_ipcns, has_utsns, has_cgroupns;  /* new or joined */
+  /* Without a mount namespace (new or joined) nothing is mounted: that
+     would change the host.  The init only chroots into the rootfs. */
+  bool has_mntns;
   bool userns_via_setns; /* the user namespace was set up before clone() */
   bool affinity_initial_done;
   char *exec_path;     /* resolved process.args[0] */

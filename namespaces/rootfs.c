@@ -102,10 +102,18 @@ do_move_chroot (struct ns_init *in, hull_err *err)
   return 0;
 }
 
+static int
+do_chroot (struct ns_init *in, hull_err *err)
+{
+  if (fchdir (in->rootfd) < 0 || chroot (".") < 0 || chdir ("/") < 0)
+    return hull_error (err, errno, "chroot to the rootfs");
+  return 0;
+}
+
 int
 rootfs_pivot (struct ns_init *in, hull_err *err)
 {
-  int ret = in->opts->no_pivot ? do_move_chroot (in, err) : do_pivot (in, err);
+  int ret = !in->has_mntns ? do_chroot (in, err) : in->opts->no_pivot ? do_move_chroot (in, err) : do_pivot (in, err);
   if (ret < 0)
     return ret;
   close (in->rootfd);

@@ -79,8 +79,7 @@ plan_namespaces (const struct oci_spec *spec, struct ns_plan *plan, struct ns_in
   in->has_utsns = in->new_utsns || plan->join_fds[OCI_NS_UTS] >= 0;
   in->has_cgroupns = in->new_cgroupns || plan->join_fds[OCI_NS_CGROUP] >= 0;
 
-  if (!in->new_mntns && plan->join_fds[OCI_NS_MOUNT] < 0)
-    return hull_error (err, 0, "linux.namespaces: a mount namespace is required");
+  in->has_mntns = in->new_mntns || plan->join_fds[OCI_NS_MOUNT] >= 0;
   if (!(plan->new_flags & CLONE_NEWTIME) && l != NULL && (l->has_time_monotonic || l->has_time_boottime))
     return hull_error (err, 0, "linux.timeOffsets: requires a new time namespace");
   if (spec->hostname != NULL && *spec->hostname != '\0' && !in->has_utsns)

@@ -99,7 +99,7 @@ terminal_setup (struct ns_init *in, hull_err *err)
 
   if (!in->process->terminal)
     return 0;
-  ret = terminal_open (in->process, in->opts->console_socket_fd, in->rootfd, err);
+  ret = terminal_open (in->process, in->opts->console_socket_fd, in->has_mntns ? in->rootfd : -1, err);
   close (in->opts->console_socket_fd);
   return ret;
 }

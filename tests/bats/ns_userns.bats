@@ -167,3 +167,14 @@ userns_config() {
     assert_line --regexp '^[0-9]+:memory:/$'
     assert_line --regexp '^[0-9]+:pids:/$'
 }
+
+@test "namespaces: none at all: the host's namespaces, nothing mounted, chroot into the rootfs" {
+    local before
+    before=$(wc -l </proc/self/mountinfo)
+    update_config 'del(.linux.namespaces) | del(.hostname) | .process.args = ["sh", "-c", "ls /bin/busybox && echo chrooted"]'
+    run hull run --bundle "$BUNDLE" "$ID"
+    assert_success
+    assert_line chrooted
+    [ "$(wc -l </proc/self/mountinfo)" = "$before" ]
+    [ -z "$(ls -A "$BUNDLE/rootfs/proc")" ]
+}
