@@ -83,6 +83,7 @@ exec_process (const struct ns_exec_opts *o, int sync_fd, int host_proc, int secc
   cleanup_free char *exe = NULL;
   struct seccomp_prog prog = { 0 };
   cleanup_free char *state = NULL;
+  char **envp;
   int ret = -1;
   sigset_t all;
 
@@ -113,6 +114,7 @@ exec_process (const struct ns_exec_opts *o, int sync_fd, int host_proc, int secc
     return -1;
   if (process_find_executable (p, &exe, err) < 0)
     return -1;
+  envp = process_env_with_home (p);
   if (sc != NULL && seccomp_prepare (sc, &prog, err) < 0)
     return -1;
   if (prog.notify)
@@ -147,7 +149,7 @@ exec_process (const struct ns_exec_opts *o, int sync_fd, int host_proc, int secc
     }
   if (p->no_new_privileges && seccomp_prog_load (&prog, seccomp_sock, state, err) < 0)
     goto out;
-  execve (exe, p->args.items, p->env.items);
+  execve (exe, p->args.items, envp);
   hull_error (err, errno, "exec `%s`", exe);
 out:
   if (seccomp_sock >= 0)

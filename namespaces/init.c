@@ -174,6 +174,7 @@ after_pivot (struct ns_init *in, hull_err *err)
     return -1;
   if (in->opts->payload == NULL && process_find_executable (p, &in->exec_path, err) < 0)
     return -1;
+  in->envp = process_env_with_home (p);
   return 0;
 }
 
@@ -205,7 +206,7 @@ after_start (struct ns_init *in, hull_err *err)
     return -1;
   if (in->opts->payload != NULL)
     return in->opts->payload (in->opts->payload_ctx, err);
-  execve (in->exec_path, p->args.items, p->env.items);
+  execve (in->exec_path, p->args.items, in->envp);
   return hull_error (err, errno, "exec `%s`", in->exec_path);
 }
 

@@ -115,6 +115,7 @@ struct ns_init
   bool userns_via_setns; /* the user namespace was set up before clone() */
   bool affinity_initial_done;
   char *exec_path;     /* resolved process.args[0] */
+  char **envp;         /* process.env, HOME added */
   int console_fd;      /* pty slave when terminal, else -1 */
   int seccomp_sock;    /* connected to linux.seccomp.listenerPath, or -1 */
   pid_t host_pid;      /* our pid as the host sees it */
@@ -162,6 +163,8 @@ int devices_create (struct ns_init *in, hull_err *err);
 int paths_mask_and_readonly (struct ns_init *in, hull_err *err);
 
 /* process.c */
+/* process.env plus HOME from the container's passwd when missing. */
+char **process_env_with_home (const struct oci_process *p);
 int process_find_executable (const struct oci_process *p, char **out, hull_err *err);
 int process_apply_rlimits (const struct oci_process *p, hull_err *err);
 int process_apply_before_user (struct ns_init *in, hull_err *err);

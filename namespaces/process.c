@@ -220,3 +220,49 @@ process_close_fds (int preserve_fds, hull_err *err)
   }
   return 0;
 }
+
+/* HOME from the container's /etc/passwd when process.env has none, as
+   runc and crun do; "/" when the user has no entry. */
+static char *
+home_of (uid_t uid)
+{
+  cleanup_fclose FILE *f = fopen ("/etc/passwd", "re");
+  char *line = NULL, *home = NULL;
+  size_t cap = 0;
+
+  while (f != NULL && home == NULL && getline (&line, &cap, f) > 0)
+    {
+      /* name:passwd:uid:gid:gecos:home:shell */
+      char *fields[7] = { 0 };
+      char *p = line;
+      int n = 0;
+      line[strcspn (line, "\n")] = '\0';
+      while (n < 7 && p != NULL)
+        {
+          fields[n++] = p;
+          p = strchr (p, ':');
+          if (p != NULL)
+            *p++ = '\0';
+        }
+      if (n >= 6 && fields[2][0] != '\0' && strtoul (fields[2], NULL, 10) == uid && fields[5][0] == '/')
+        home = xstrdup (fields[5]);
+    }
+  free (line);
+  return home != NULL ? home : xstrdup ("/");
+}
+
+char **
+process_env_with_home (const struct oci_process *p)
+{
+  char **env;
+  cleanup_free char *home = NULL;
+
+  if (env_lookup (&p->env, "HOME") != NULL)
+    return p->env.items;
+  home = home_of (p->user.uid);
+  env = xcalloc (p->env.len + 2, sizeof *env);
+  for (size_t i = 0; i < p->env.len; i++)
+    env[i] = p->env.items[i];
+  env[p->env.len] = xasprintf ("HOME=%s", home);
+  return env;
+}

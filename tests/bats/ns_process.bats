@@ -247,3 +247,16 @@ run_in() {   # run the container with `sh -c "$1"`, output in $output
     assert_output --partial 'outside of the container root'
     assert_no_leftovers "$ID"
 }
+
+@test "process: HOME comes from the container's /etc/passwd when env has none" {
+    update_config '.process.user = {"uid": 1000, "gid": 1000}'
+    run_in 'echo "$HOME"'
+    assert_success
+    assert_output /home/user
+    update_config '.process.env += ["HOME=/custom"]'
+    run_in 'echo "$HOME"'
+    assert_output /custom
+    update_config '.process.user = {"uid": 4242, "gid": 4242} | .process.env = ["PATH=/bin"]'
+    run_in 'echo "$HOME"'
+    assert_output /
+}
