@@ -174,7 +174,24 @@ microvm_guest_process (const struct oci_process *proc, struct hull_process *out,
           }
     }
   out->no_new_privs = proc->no_new_privileges;
+  if (proc->oom_score_adj.set)
+    {
+      if (proc->oom_score_adj.v < -1000 || proc->oom_score_adj.v > 1000)
+        {
+          hull_process_release (out);
+          return hull_error (err, EINVAL, "process.oomScoreAdj %lld is out of -1000..1000",
+                             (long long) proc->oom_score_adj.v);
+        }
+      out->has_oom_score_adj = true;
+      out->oom_score_adj = (int32_t) proc->oom_score_adj.v;
+    }
   return 0;
+}
+
+static char **
+strv_copy (const struct oci_strv *v, size_t *n)
+{
+  return strv_dup (v, n);
 }
 
 static const char *
@@ -196,6 +213,15 @@ microvm_guest_config (const struct oci_spec *spec, const char *bundle, struct hu
   if (spec->hostname)
     out->hostname = xstrdup (spec->hostname);
   out->root_readonly = spec->root && spec->root->readonly;
+  if (spec->linux_)
+    {
+      const struct oci_linux *l = spec->linux_;
+      out->sysctl = xcalloc (l->sysctl.len + 1, sizeof *out->sysctl);
+      for (size_t i = 0; i < l->sysctl.len; i++)
+        out->sysctl[out->n_sysctl++] = xasprintf ("%s=%s", l->sysctl.items[i].key, l->sysctl.items[i].value);
+      out->masked = strv_copy (&l->masked_paths, &out->n_masked);
+      out->readonly = strv_copy (&l->readonly_paths, &out->n_readonly);
+    }
   out->mounts = xcalloc (spec->mounts_len + 1, sizeof *out->mounts);
   for (size_t i = 0; i < spec->mounts_len; i++)
     {

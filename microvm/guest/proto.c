@@ -429,7 +429,8 @@ hull_process_encode (struct hull_buf *b, const struct hull_process *p)
 
   if (p->n_args == 0 || p->n_args > HULL_CFG_MAX_ARGS || p->n_env > HULL_CFG_MAX_ENV
       || p->n_agids > HULL_CFG_MAX_GROUPS || p->n_rlimits > HULL_CFG_MAX_RLIMITS
-      || p->n_mounts > HULL_CFG_MAX_MOUNTS || p->seccomp_len % 8
+      || p->n_mounts > HULL_CFG_MAX_MOUNTS || p->n_sysctl > HULL_CFG_MAX_PATHS || p->n_masked > HULL_CFG_MAX_PATHS
+      || p->n_readonly > HULL_CFG_MAX_PATHS || p->seccomp_len % 8
       || p->seccomp_len / 8 > HULL_CFG_MAX_SECCOMP_INSNS)
     return -EINVAL;
   for (i = 0; i < p->n_args; i++)
@@ -489,6 +490,14 @@ hull_process_encode (struct hull_buf *b, const struct hull_process *p)
     put_tlv (b, HULL_TAG_SECCOMP, p->seccomp, p->seccomp_len);
   if (p->root_readonly)
     put_tlv_u8 (b, HULL_TAG_ROOT_READONLY, 1);
+  for (i = 0; i < p->n_sysctl; i++)
+    put_str (b, HULL_TAG_SYSCTL, p->sysctl[i]);
+  for (i = 0; i < p->n_masked; i++)
+    put_str (b, HULL_TAG_MASKED, p->masked[i]);
+  for (i = 0; i < p->n_readonly; i++)
+    put_str (b, HULL_TAG_READONLY, p->readonly[i]);
+  if (p->has_oom_score_adj)
+    put_tlv_u32 (b, HULL_TAG_OOM_SCORE_ADJ, (uint32_t) p->oom_score_adj);
   if (p->has_net)
     {
       struct hull_buf v = { 0 };
@@ -596,7 +605,8 @@ decode_mount (struct decode_ctx *c, const uint8_t *v, size_t len, struct hull_mo
 static int
 decode_tlv (struct decode_ctx *c, struct hull_process *p, uint16_t tag, const uint8_t *v, uint32_t len)
 {
-  bool is_string = tag == HULL_TAG_ARG || tag == HULL_TAG_ENV || tag == HULL_TAG_CWD || tag == HULL_TAG_HOSTNAME;
+  bool is_string = tag == HULL_TAG_ARG || tag == HULL_TAG_ENV || tag == HULL_TAG_CWD || tag == HULL_TAG_HOSTNAME
+                   || tag == HULL_TAG_SYSCTL || tag == HULL_TAG_MASKED || tag == HULL_TAG_READONLY;
   char *s;
 
   if (is_string)
@@ -711,6 +721,41 @@ decode_tlv (struct decode_ctx *c, struct hull_process *p, uint16_t tag, const ui
       memcpy (p->seccomp, v, len);
       p->seccomp_len = len;
       return 0;
+    case HULL_TAG_SYSCTL:
+    case HULL_TAG_MASKED:
+    case HULL_TAG_READONLY:
+      {
+        char ***v_ = tag == HULL_TAG_SYSCTL ? &p->sysctl : tag == HULL_TAG_MASKED ? &p->masked : &p->readonly;
+        size_t *n_ = tag == HULL_TAG_SYSCTL ? &p->n_sysctl : tag == HULL_TAG_MASKED ? &p->n_masked : &p->n_readonly;
+        if (*n_ >= HULL_CFG_MAX_PATHS)
+          return fail (c, -E2BIG, "too many entries of tag %u", tag);
+        if (tag == HULL_TAG_SYSCTL)
+          {
+            const uint8_t *eq = memchr (v, '=', len);
+            /* No way out of /proc/sys: no "..", no leading slash. */
+            if (eq == NULL || eq == v || v[0] == '/' || v[0] == '.')
+              return fail (c, -EBADMSG, "malformed sysctl entry");
+            for (const uint8_t *q = v; q + 1 < eq; q++)
+              if (q[0] == '.' && q[1] == '.')
+                return fail (c, -EBADMSG, "malformed sysctl entry");
+          }
+        else if (len == 0 || v[0] != '/')
+          return fail (c, -EBADMSG, "path of tag %u is not absolute", tag);
+        if ((s = dup_str (v, len)) == NULL)
+          return -ENOMEM;
+        return strv_push (v_, n_, s);
+      }
+    case HULL_TAG_OOM_SCORE_ADJ:
+      {
+        if (len != 4)
+          return fail (c, -EBADMSG, "oom_score_adj: expected 4 bytes");
+        int32_t adj = (int32_t) get_u32 (v);
+        if (adj < -1000 || adj > 1000)
+          return fail (c, -EBADMSG, "oom_score_adj %d out of range", adj);
+        p->has_oom_score_adj = true;
+        p->oom_score_adj = adj;
+        return 0;
+      }
     case HULL_TAG_NET:
       if (len != HULL_NET_SIZE)
         return fail (c, -EBADMSG, "net: expected %u bytes, got %u", HULL_NET_SIZE, len);
@@ -794,5 +839,14 @@ hull_process_release (struct hull_process *p)
     }
   free (p->mounts);
   free (p->seccomp);
+  for (i = 0; i < p->n_sysctl; i++)
+    free (p->sysctl[i]);
+  free (p->sysctl);
+  for (i = 0; i < p->n_masked; i++)
+    free (p->masked[i]);
+  free (p->masked);
+  for (i = 0; i < p->n_readonly; i++)
+    free (p->readonly[i]);
+  free (p->readonly);
   memset (p, 0, sizeof *p);
 }

@@ -155,6 +155,10 @@ enum hull_tag
   HULL_TAG_ROOT_READONLY = 16, /* u8 (CONFIG only) */
   HULL_TAG_NET = 17,        /* eth0: u8 mac[6], u32 mtu, u8 ipv4[4], u8 prefix, u8 gateway[4]
                                (0.0.0.0: none); CONFIG only */
+  HULL_TAG_SYSCTL = 18,     /* string "key=value" (key as in /proc/sys, dots or slashes); repeated, CONFIG only */
+  HULL_TAG_MASKED = 19,     /* string, absolute path; repeated, CONFIG only */
+  HULL_TAG_READONLY = 20,   /* string, absolute path; repeated, CONFIG only */
+  HULL_TAG_OOM_SCORE_ADJ = 21, /* i32 in -1000..1000 */
 };
 
 #define HULL_CFG_MAX_ARGS 4096u
@@ -163,6 +167,7 @@ enum hull_tag
 #define HULL_CFG_MAX_GROUPS 256u
 #define HULL_CFG_MAX_RLIMITS 32u
 #define HULL_CFG_MAX_MOUNTS 256u
+#define HULL_CFG_MAX_PATHS 1024u       /* sysctls, masked and read-only paths, each */
 #define HULL_CFG_MAX_SECCOMP_INSNS 4096u   /* BPF_MAXINSNS */
 
 enum hull_cap_set { HULL_CAP_BOUNDING, HULL_CAP_EFFECTIVE, HULL_CAP_INHERITABLE, HULL_CAP_PERMITTED, HULL_CAP_AMBIENT, HULL_CAP__N };
@@ -190,6 +195,10 @@ struct hull_process
   uint8_t *seccomp; size_t seccomp_len; /* bytes, a multiple of 8 */
   bool root_readonly;
   bool has_net; struct hull_net net;    /* the guest's eth0; without it only lo is up */
+  char **sysctl; size_t n_sysctl;       /* NULL-terminated as well */
+  char **masked; size_t n_masked;
+  char **readonly; size_t n_readonly;
+  bool has_oom_score_adj; int32_t oom_score_adj;
 };
 
 /* Encodes p as a CONFIG/EXEC payload into b.  Returns 0 or -ENOMEM/-EINVAL

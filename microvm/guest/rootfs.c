@@ -149,9 +149,69 @@ wait_for_device (const char *path)
   return -1;
 }
 
+/* linux.sysctl, through the init's own /proc: the guest kernel is the
+   container's alone. */
+static int
+apply_sysctls (const struct hull_process *cfg, char *why, size_t len)
+{
+  for (size_t i = 0; i < cfg->n_sysctl; i++)
+    {
+      char path[4200];
+      const char *eq = strchr (cfg->sysctl[i], '=');
+      int n = snprintf (path, sizeof path, "/proc/sys/%.*s", (int) (eq - cfg->sysctl[i]), cfg->sysctl[i]);
+      if (n < 0 || (size_t) n >= sizeof path)
+        continue;
+      for (char *p = path + 10; *p; p++)
+        if (*p == '.')
+          *p = '/';
+      int fd = open (path, O_WRONLY | O_CLOEXEC);
+      if (fd < 0 || write (fd, eq + 1, strlen (eq + 1)) < 0)
+        {
+          say (why, len, "sysctl", cfg->sysctl[i]);
+          if (fd >= 0)
+            close (fd);
+          return -1;
+        }
+      close (fd);
+    }
+  return 0;
+}
+
+/* linux.maskedPaths and readonlyPaths, as runc does: /dev/null over files,
+   an empty read-only tmpfs over directories; read-only binds.  Paths that
+   do not exist are skipped. */
+static int
+mask_and_protect (const struct hull_process *cfg, char *why, size_t len)
+{
+  char target[4200];
+  struct stat st;
+  for (size_t i = 0; i < cfg->n_masked; i++)
+    {
+      snprintf (target, sizeof target, "%s%s", NEWROOT, cfg->masked[i]);
+      if (lstat (target, &st) < 0)
+        continue;
+      int ret = S_ISDIR (st.st_mode) ? mount ("tmpfs", target, "tmpfs", MS_RDONLY, "size=0")
+                                     : mount ("/dev/null", target, NULL, MS_BIND, NULL);
+      if (ret < 0)
+        return say (why, len, "mask", cfg->masked[i]);
+    }
+  for (size_t i = 0; i < cfg->n_readonly; i++)
+    {
+      snprintf (target, sizeof target, "%s%s", NEWROOT, cfg->readonly[i]);
+      if (lstat (target, &st) < 0)
+        continue;
+      if (mount (target, target, NULL, MS_BIND | MS_REC, NULL) < 0
+          || mount (NULL, target, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+        return say (why, len, "make read-only", cfg->readonly[i]);
+    }
+  return 0;
+}
+
 int
 guest_enter_rootfs (const struct hull_process *cfg, char *why, size_t len)
 {
+  if (apply_sysctls (cfg, why, len) < 0)
+    return -1;
   if (wait_for_device (ROOT_DEVICE) < 0)
     return say (why, len, "no root disk", ROOT_DEVICE);
   if (mount_one (ROOT_DEVICE, NEWROOT, "ext4", 0, NULL, why, len) < 0)
@@ -159,7 +219,7 @@ guest_enter_rootfs (const struct hull_process *cfg, char *why, size_t len)
   for (size_t i = 0; i < cfg->n_mounts; i++)
     if (oci_mount (&cfg->mounts[i], why, len) < 0)
       return -1;
-  if (remount_readonly (cfg, why, len) < 0)
+  if (remount_readonly (cfg, why, len) < 0 || mask_and_protect (cfg, why, len) < 0)
     return -1;
   if (cfg->root_readonly && mount (NULL, NEWROOT, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
     return say (why, len, "remount read-only", "/");

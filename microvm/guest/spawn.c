@@ -139,6 +139,17 @@ child (const struct hull_process *p, int errpipe, int fds[3], int tty_slave)
   for (int i = 0; i < 3; i++)
     if (dup2 (fds[i], i) < 0)
       child_fail (errpipe, "dup2 stdio");
+  if (p->has_oom_score_adj)
+    {
+      /* Through the container's /proc, when it mounted one. */
+      int fd = open ("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+      char v[16];
+      int n = snprintf (v, sizeof v, "%d", (int) p->oom_score_adj);
+      if (fd >= 0 && write (fd, v, (size_t) n) < 0)
+        child_fail (errpipe, "set oom_score_adj");
+      if (fd >= 0)
+        close (fd);
+    }
   for (size_t i = 0; i < p->n_rlimits; i++)
     {
       struct rlimit rl = { p->rlimits[i].soft, p->rlimits[i].hard };

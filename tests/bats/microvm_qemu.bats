@@ -278,3 +278,18 @@ SCRIPT
     assert_failure
     [[ "$stderr" == *"another protocol version"* ]] || fail "stderr: $stderr"
 }
+
+@test "microvm qemu: sysctl, masked and read-only paths, oomScoreAdj applied in the guest" {
+    update_config '.linux.sysctl = {"net.ipv4.ip_forward": "1", "kernel.domainname": "vm.example"}
+                   | .process.oomScoreAdj = 100 | .linux.maskedPaths += ["/etc/passwd", "/home"]
+                   | .process.args = ["sh", "-c", "cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/domainname /proc/self/oom_score_adj; wc -c < /etc/passwd; ls -A /home | wc -l; (echo 0 > /proc/sys/net/ipv4/ip_forward) 2>/dev/null && echo sys-writable || echo sys-readonly"]'
+    [ -n "$(ls -A "$BUNDLE/rootfs/home")" ] && [ -s "$BUNDLE/rootfs/etc/passwd" ]
+    run vm_run </dev/null
+    assert_success
+    assert_line --index 0 "1"
+    assert_line --index 1 "vm.example"
+    assert_line --index 2 "100"
+    assert_line --index 3 "0"
+    assert_line --index 4 "0"
+    assert_line --index 5 "sys-readonly"
+}

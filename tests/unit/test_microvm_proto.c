@@ -177,6 +177,9 @@ sample_process (void)
   static uint32_t agids[] = { 10, 20 };
   static struct hull_rlimit rl[] = { { 7, 1024, 4096 } };
   static struct hull_mount mnt[] = { { 6, "/proc", "proc", "proc", "" }, { 2, "/tmp", "tmpfs", "tmpfs", "size=1m" } };
+  static char *sysctls[] = { "net.ipv4.ip_forward=1", NULL };
+  static char *masked[] = { "/proc/kcore", "/sys/firmware", NULL };
+  static char *ro[] = { "/proc/sys", NULL };
   static uint8_t filter[16] = { 6, 0, 0, 0, 0, 0, 0xff, 0x7f, 6, 0, 0, 0, 0, 0, 0xff, 0x7f };
   struct hull_process p = {
     .args = args, .n_args = 3, .env = env, .n_env = 2, .cwd = "/tmp", .uid = 1000, .gid = 1000,
@@ -185,6 +188,8 @@ sample_process (void)
     .caps = { 1, 2, 3, 4, 5 }, .no_new_privs = true, .mounts = mnt, .n_mounts = 2,
     .seccomp = filter, .seccomp_len = 16, .root_readonly = true,
     .has_net = true, .net = { { 2, 0, 0, 0, 0, 9 }, 1500, { 10, 1, 2, 3 }, 24, { 10, 1, 2, 1 } },
+    .sysctl = sysctls, .n_sysctl = 1, .masked = masked, .n_masked = 2, .readonly = ro, .n_readonly = 1,
+    .has_oom_score_adj = true, .oom_score_adj = -500,
   };
   return p;
 }
@@ -216,6 +221,10 @@ test_process_roundtrip (void)
   TAP_OK (out.has_net && out.net.mac[5] == 9 && out.net.mtu == 1500 && out.net.addr[3] == 3 && out.net.prefix == 24
               && out.net.gateway[3] == 1,
           "network config round trips");
+  TAP_OK (out.n_sysctl == 1 && strcmp (out.sysctl[0], "net.ipv4.ip_forward=1") == 0 && out.n_masked == 2
+              && strcmp (out.masked[1], "/sys/firmware") == 0 && out.n_readonly == 1 && out.has_oom_score_adj
+              && out.oom_score_adj == -500,
+          "sysctl, masked and read-only paths, oom_score_adj round trip");
   hull_process_release (&out);
 
   /* Every truncation of a valid payload either decodes (cut on a field
@@ -295,6 +304,11 @@ test_process_hostile (void)
   TAP_EQ_INT (decode_one (HULL_TAG_NET, "\2\0\0\0\0\1\xdc\5\0\0\12\0\0\2\30\0\0\0\0", 19), 0,
               "a valid net entry accepted");
   TAP_EQ_INT (decode_one (HULL_TAG_NET, "\2\0\0\0\0\1", 6), -EBADMSG, "short net entry rejected");
+  TAP_EQ_INT (decode_one (HULL_TAG_SYSCTL, "../../etc/x=1", 13), -EBADMSG, "sysctl escaping /proc/sys rejected");
+  TAP_EQ_INT (decode_one (HULL_TAG_SYSCTL, "kernel/../../x=1", 16), -EBADMSG, "sysctl with .. inside rejected");
+  TAP_EQ_INT (decode_one (HULL_TAG_SYSCTL, "noequals", 8), -EBADMSG, "sysctl without a value rejected");
+  TAP_EQ_INT (decode_one (HULL_TAG_MASKED, "proc/kcore", 10), -EBADMSG, "relative masked path rejected");
+  TAP_EQ_INT (decode_one (HULL_TAG_OOM_SCORE_ADJ, "\xe9\x03\0\0", 4), -EBADMSG, "oom_score_adj 1001 rejected");
 
   /* Field length past the end of the message. */
   struct hull_buf b = tlv (HULL_TAG_CWD, "/", 1);
