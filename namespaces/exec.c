@@ -135,7 +135,7 @@ exec_process (const struct ns_exec_opts *o, int sync_fd, int host_proc, int secc
   close (host_proc);
   /* sync_fd is close-on-exec already: its EOF tells the parent execve
      worked. */
-  if (process_close_fds (o->preserve_fds, err) < 0)
+  if (process_close_fds (o->preserve_fds, err) < 0 || lsm_apply (p, err) < 0)
     goto out;
   if (!p->no_new_privileges && seccomp_prog_load (&prog, seccomp_sock, state, err) < 0)
     goto out;
@@ -264,7 +264,7 @@ ns_exec (const struct ns_exec_opts *o, pid_t *pidp, hull_err *err)
     return hull_error (err, 0, "exec: process.args: must be a non-empty array");
   if (o->process->terminal && o->console_socket_fd < 0)
     return hull_error (err, 0, "exec: process.terminal is true: --console-socket is required");
-  if (caps_validate (o->process->capabilities, err) < 0)
+  if (caps_validate (o->process->capabilities, err) < 0 || lsm_validate (o->process, err) < 0)
     return -1;
   pidfd = (int) syscall (SYS_pidfd_open, o->init_pid, 0);
   if (pidfd < 0)

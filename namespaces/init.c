@@ -188,7 +188,7 @@ after_start (struct ns_init *in, hull_err *err)
      the runtime's permissions on it, whatever user the process runs as.
      Everything that can be checked was checked before `created`.  Without
      no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it first. */
-  if (process_close_fds (in->opts->preserve_fds, err) < 0)
+  if (process_close_fds (in->opts->preserve_fds, err) < 0 || lsm_apply (p, err) < 0)
     return -1;
   if (!p->no_new_privileges && load_seccomp (in, err) < 0)
     return -1;

@@ -185,6 +185,10 @@ int process_apply_sched_io (const struct oci_process *p, hull_err *err);
 int process_apply_personality (const struct oci_personality *pers, hull_err *err);
 int process_join_keyring (bool no_new_keyring, hull_err *err);
 
+/* lsm.c */
+int lsm_validate (const struct oci_process *p, hull_err *err);
+int lsm_apply (const struct oci_process *p, hull_err *err);
+
 /* sysctl.c */
 int sysctl_apply (struct ns_init *in, hull_err *err);
 int sysctl_validate (const char *key, bool has_netns, bool has_ipcns, bool has_utsns, hull_err *err);

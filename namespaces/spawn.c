@@ -175,7 +175,8 @@ validate_spec (const struct ns_spawn_opts *opts, struct ns_init *in, hull_err *e
     if (rlimit_from_name (spec->process->rlimits[i].type) < 0)
       return hull_error (err, 0, "process.rlimits: unknown rlimit `%s`",
                          spec->process->rlimits[i].type ? spec->process->rlimits[i].type : "");
-  if (seccomp_validate (spec, err) < 0 || validate_userns (spec, in, err) < 0)
+  if (seccomp_validate (spec, err) < 0 || validate_userns (spec, in, err) < 0
+      || lsm_validate (spec->process, err) < 0)
     return -1;
   return validate_process_attrs (spec, err);
 }

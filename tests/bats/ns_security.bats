@@ -233,3 +233,19 @@ seccomp() {   # seccomp JSON-profile
     assert_line etc-ro
     assert_line tmp-rw
 }
+
+@test "lsm: an AppArmor profile on a host without AppArmor fails create; an SELinux label without SELinux is ignored" {
+    if [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = Y ]; then
+        skip "AppArmor is enabled on this host"
+    fi
+    update_config '.process.apparmorProfile = "hull-test-profile"'
+    run hull create --bundle "$BUNDLE" "$ID"
+    assert_failure
+    assert_output --partial 'AppArmor is not enabled'
+    assert_no_leftovers "$ID"
+
+    [ ! -e /sys/fs/selinux/enforce ] || skip "SELinux is enabled on this host"
+    update_config 'del(.process.apparmorProfile) | .process.selinuxLabel = "system_u:system_r:container_t:s0" | .process.args = ["true"]'
+    run hull run --bundle "$BUNDLE" "$ID"
+    assert_success
+}
