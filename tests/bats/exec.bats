@@ -184,6 +184,15 @@ JSON
     assert_output --partial "console socket"
 }
 
+@test "exec: --tty in the foreground without a socket: hull proxies a pty of its own" {
+    command -v script >/dev/null || skip "needs script(1) (util-linux) for a terminal"
+    start_sleeper >/dev/null
+    run script -qec "$HULL_BIN --root $HULL_ROOT exec --tty $ID sh -c 'tty; [ -t 0 ] && echo stdin-is-a-tty; exit 4'" /dev/null
+    [ "$status" -eq 4 ]
+    assert_output --partial /dev/pts/
+    assert_output --partial stdin-is-a-tty
+}
+
 @test "exec: a paused container is refused, nothing is started" {
     local init before
     init=$(start_sleeper)
