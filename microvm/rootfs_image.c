@@ -6,7 +6,9 @@
  * change to the tree changes a ctime, so the key changes.  Each container
  * gets a sparse copy, since the guest writes to it; file bind mounts
  * (/etc/hosts, /etc/resolv.conf...) are then written into the copy with
- * debugfs.  Writes made by the container stay in its copy. */
+ * debugfs.  Writes made by the container stay in its copy.  The cache
+ * keeps the 16 most recently used images. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -24,6 +26,7 @@
 #define IMAGE_FORMAT_VERSION "1"
 #define INODE_OVERHEAD 256u
 #define MIB (1024ull * 1024)
+#define MAX_CACHED_IMAGES 16
 
 /* Two FNV-1a lanes: a 128-bit key.  Entry hashes are summed, so readdir
    order does not matter. */
@@ -285,6 +288,48 @@ inject_files (const char *image, const struct microvm_inject *inj, size_t n, hul
   return 0;
 }
 
+/* The cache keeps the most recently used pristine images only. */
+static void
+evict_old_images (const char *dir, const char *keep)
+{
+  struct dirent **names = NULL;
+  int n = scandir (dir, &names, NULL, NULL);
+  struct entry { char *path; struct timespec used; } *e = xcalloc (n > 0 ? n : 1, sizeof *e);
+  size_t count = 0;
+
+  for (int i = 0; i < n; i++)
+    {
+      struct stat st;
+      const char *name = names[i]->d_name;
+      size_t len = strlen (name);
+      if (len > 5 && strcmp (name + len - 5, ".ext4") == 0)
+        {
+          char *path = xasprintf ("%s/%s", dir, name);
+          if (stat (path, &st) == 0 && strcmp (path, keep) != 0)
+            e[count++] = (struct entry) { path, st.st_mtim };
+          else
+            free (path);
+        }
+      free (names[i]);
+    }
+  free (names);
+  /* Drop the oldest until MAX_CACHED_IMAGES - 1 others remain. */
+  while (count >= MAX_CACHED_IMAGES)
+    {
+      size_t oldest = 0;
+      for (size_t i = 1; i < count; i++)
+        if (e[i].used.tv_sec < e[oldest].used.tv_sec
+            || (e[i].used.tv_sec == e[oldest].used.tv_sec && e[i].used.tv_nsec < e[oldest].used.tv_nsec))
+          oldest = i;
+      unlink (e[oldest].path);
+      free (e[oldest].path);
+      e[oldest] = e[--count];
+    }
+  for (size_t i = 0; i < count; i++)
+    free (e[i].path);
+  free (e);
+}
+
 int
 microvm_image_prepare (const struct microvm_image_opts *o, hull_err *err)
 {
@@ -303,10 +348,30 @@ microvm_image_prepare (const struct microvm_image_opts *o, hull_err *err)
     return -1;
   cleanup_free char *cached = xasprintf ("%s/%s-%llu-v" IMAGE_FORMAT_VERSION ".ext4", o->cache_dir, key,
                                          (unsigned long long) size_mib);
-  if (stat (cached, &st) < 0 && build_pristine (o->rootfs, cached, size_mib, inodes, err) < 0)
-    return -1;
-  if (copy_sparse (cached, o->output, err) < 0)
-    return -1;
+  /* Another container may evict the cached image between our stat and
+     our copy: then it is built again, once. */
+  for (int attempt = 0;; attempt++)
+    {
+      bool built = false;
+      if (stat (cached, &st) < 0)
+        {
+          if (build_pristine (o->rootfs, cached, size_mib, inodes, err) < 0)
+            return -1;
+          built = true;
+        }
+      else
+        utimensat (AT_FDCWD, cached, NULL, 0);   /* recently used */
+      int ret = copy_sparse (cached, o->output, err);
+      if (ret == 0)
+        {
+          if (built)
+            evict_old_images (o->cache_dir, cached);
+          break;
+        }
+      if ((*err)->errnum != ENOENT || attempt > 0)
+        return -1;
+      hull_error_release (err);
+    }
   if (inject_files (o->output, o->inject, o->n_inject, err) < 0)
     {
       unlink (o->output);

@@ -221,7 +221,25 @@ test_tree_and_image (void)
   hull_error_release (&err);
   TAP_OK (access (img, F_OK) != 0, "nothing left on failure");
 
+  /* The cache keeps the 16 most recently used images. */
   o.size_mib = 0;
+  o.n_inject = 0;
+  int ok = 1;
+  for (int i = 0; i < 18 && ok; i++)
+    {
+      char text[16];
+      snprintf (text, sizeof text, "v%d\n", i);
+      write_file (file, text, strlen (text), 0644, &err);
+      ok = microvm_image_prepare (&o, &err) == 0;
+      unlink (img);
+    }
+  hull_error_release (&err);
+  cmd = xasprintf ("test $(ls %s/*.ext4 | wc -l) -eq 16", cache);
+  TAP_OK (ok && system (cmd) == 0, "the image cache keeps 16 images");
+  free (cmd);
+  o.inject = &inj;
+  o.n_inject = 1;
+
   struct microvm_inject bad = { tmpdir, "/etc/x" };
   o.inject = &bad;
   TAP_EQ_INT (microvm_image_prepare (&o, &err), -1, "a directory cannot be injected");
