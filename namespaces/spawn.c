@@ -4,9 +4,10 @@
  * is unshared by the child once it sits in its cgroup, so the namespace
  * root is the container's cgroup).
  *
- * When namespaces are joined by path, or a time namespace is created (its
- * offsets must be written before any process lives in it), an intermediate
- * process does it runc's way: setns() into the paths (user first), unshare
+ * When namespaces are joined by path, a time namespace is created (its
+ * offsets must be written before any process lives in it), or the caller
+ * runs other threads (a raw clone() would skip glibc's fork handlers), an
+ * intermediate process does it runc's way: setns() into the paths (user first), unshare
  * the new ones, write the time offsets, then clone(CLONE_PARENT) the init so
  * it is still our direct child, send us its pid and exit.
  */
@@ -20,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -227,6 +229,15 @@ child_main (struct ns_init *in)
   _exit (127);
 }
 
+/* A raw clone() skips glibc's fork handlers: safe only when no other
+   thread can hold a libc lock (malloc's) at that moment. */
+static bool
+single_threaded (void)
+{
+  struct stat st;
+  return stat ("/proc/self/task", &st) == 0 && st.st_nlink == 3;
+}
+
 static pid_t
 raw_clone (int flags)
 {
@@ -424,7 +435,7 @@ ns_spawn (const struct ns_spawn_opts *opts, pid_t *pidp, hull_err *err)
   in.sync_fd = fds[1];
   fflush (NULL);
 
-  if (plan.any_join || (plan.new_flags & CLONE_NEWTIME))
+  if (plan.any_join || (plan.new_flags & CLONE_NEWTIME) || !single_threaded ())
     {
       ret = spawn_via_intermediate (&in, &plan, parent_fd, &pid, err);
       close (in.sync_fd);

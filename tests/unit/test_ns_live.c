@@ -3,6 +3,7 @@
    child, ns_exec, and SCMP_ACT_NOTIFY with a listener.  Needs root and
    busybox; skipped otherwise. */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <linux/seccomp.h>
 #include <signal.h>
@@ -99,6 +100,34 @@ test_create_start (void)
   TAP_OK (kill (pid, 0) == 0, "the init is alive and blocked before start");
   TAP_EQ_INT (ns_start (fifo, pid, &err), 0, "start: the fifo handshake");
   TAP_EQ_INT (wait_status (pid), 3, "the process ran and its status reaches the caller");
+}
+
+static void *
+busy_thread (void *arg)
+{
+  /* Allocates while the main thread spawns: a lock held across a raw
+     clone() would hang the child. */
+  volatile int *stop = arg;
+  while (!*stop)
+    free (malloc (64));
+  return NULL;
+}
+
+static void
+test_threaded_caller (void)
+{
+  hull_err err = NULL;
+  pid_t pid;
+  pthread_t t;
+  volatile int stop = 0;
+  cleanup_oci_spec struct oci_spec *spec = spec_for ("[\"sh\",\"-c\",\"exit 4\"]", NULL);
+
+  pthread_create (&t, NULL, busy_thread, (void *) &stop);
+  TAP_EQ_INT (spawn (spec, "live-thr", &pid, &err), 0, "create from a caller running another thread");
+  TAP_EQ_INT (ns_start (fifo, pid, &err), 0, "start it");
+  TAP_EQ_INT (wait_status (pid), 4, "the init is still the caller's child");
+  stop = 1;
+  pthread_join (t, NULL);
 }
 
 static void
@@ -244,6 +273,7 @@ main (void)
   fifo = xasprintf ("%s/exec.fifo", dir);
   make_rootfs ();
   test_create_start ();
+  test_threaded_caller ();
   test_start_after_death ();
   test_child_error ();
   test_exec ();
