@@ -378,7 +378,7 @@ check_state (struct hull_container *c, hull_err *err)
    concurrent pause or delete waits for it. */
 static int
 start_process (const struct hull_context *ctx, const char *id, const struct hull_exec_opts *o, struct exec_state *s,
-               const struct oci_process **process, pid_t *pid, hull_err *err)
+               pid_t *pid, hull_err *err)
 {
   const struct hull_backend *backend;
   struct oci_process *p;
@@ -438,7 +438,6 @@ start_process (const struct hull_context *ctx, const char *id, const struct hull
     if (backend->exec (&s->c, &req, pid, err) < 0)
       return -1;
   }
-  *process = p;
   hull_log_debug ("container %s: exec pid %d", id, (int) *pid);
   return 0;
 }
@@ -448,7 +447,6 @@ hull_exec (const struct hull_context *ctx, const char *id, const struct hull_exe
            hull_err *err)
 {
   struct exec_state s = { .console_fd = -1, .own_terminal_peer = -1 };
-  const struct oci_process *process = NULL;
   int master = -1, status = 0;
   sigset_t all, old;
   pid_t pid = -1;
@@ -466,7 +464,7 @@ hull_exec (const struct hull_context *ctx, const char *id, const struct hull_exe
      ns_exec() gives the process an empty mask. */
   sigfillset (&all);
   sigprocmask (SIG_BLOCK, &all, &old);
-  if (start_process (ctx, id, o, &s, &process, &pid, err) < 0)
+  if (start_process (ctx, id, o, &s, &pid, err) < 0)
     goto fail;
   if (o->pid_file != NULL && write_pid_file (o->pid_file, pid, err) < 0)
     goto fail;
