@@ -29,6 +29,8 @@ static const char usage[]
       "  -c, --cap CAP             add a capability (repeatable)\n"
       "      --no-new-privs        set no_new_privs for the process\n"
       "      --preserve-fds N      pass N extra fds (3..3+N-1) to the process\n"
+      "      --apparmor PROFILE    AppArmor profile of the process\n"
+      "      --process-label LABEL SELinux label of the process\n"
       "  -h, --help                this help\n";
 
 enum
@@ -38,7 +40,8 @@ enum
   OPT_CWD,
   OPT_NO_NEW_PRIVS,
   OPT_PRESERVE_FDS,
-  OPT_IGNORED_VALUE,
+  OPT_APPARMOR,
+  OPT_PROCESS_LABEL,
 };
 
 static void
@@ -80,9 +83,8 @@ cli_exec (const struct hull_context *ctx, int argc, char **argv)
     { "cap", required_argument, NULL, 'c' },
     { "no-new-privs", no_argument, NULL, OPT_NO_NEW_PRIVS },
     { "preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS },
-    /* runc options with no meaning here (no AppArmor or SELinux support). */
-    { "apparmor", required_argument, NULL, OPT_IGNORED_VALUE },
-    { "process-label", required_argument, NULL, OPT_IGNORED_VALUE },
+    { "apparmor", required_argument, NULL, OPT_APPARMOR },
+    { "process-label", required_argument, NULL, OPT_PROCESS_LABEL },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
@@ -121,7 +123,8 @@ cli_exec (const struct hull_context *ctx, int argc, char **argv)
           if (!cli_parse_uint ("exec", "--preserve-fds", optarg, &opts.preserve_fds))
             return 1;
           break;
-        case OPT_IGNORED_VALUE: break;
+        case OPT_APPARMOR: opts.apparmor = optarg; break;
+        case OPT_PROCESS_LABEL: opts.process_label = optarg; break;
         default: return 1;
         }
     }

@@ -116,6 +116,16 @@ hull_exec_apply_flags (struct oci_process *p, const struct hull_exec_opts *o, hu
   p->terminal = o->tty;
   if (o->no_new_privs)
     p->no_new_privileges = true;
+  if (o->apparmor != NULL)
+    {
+      free (p->apparmor_profile);
+      p->apparmor_profile = xstrdup (o->apparmor);
+    }
+  if (o->process_label != NULL)
+    {
+      free (p->selinux_label);
+      p->selinux_label = xstrdup (o->process_label);
+    }
   if (o->user != NULL)
     {
       cleanup_free char *u = xstrdup (o->user);

@@ -38,6 +38,8 @@ struct hull_exec_opts
   char *const *caps;            /* --cap, added to every set */
   size_t n_caps;
   bool no_new_privs;
+  const char *apparmor;         /* --apparmor PROFILE */
+  const char *process_label;    /* --process-label LABEL (SELinux) */
   int preserve_fds;
 };
 

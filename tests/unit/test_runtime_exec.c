@@ -60,6 +60,13 @@ test_flags (void)
   oci_process_free (p);
 
   p = base_process ();
+  o = (struct hull_exec_opts) { .args = args, .n_args = 1, .apparmor = "prof", .process_label = "lbl" };
+  TAP_EQ_INT (hull_exec_apply_flags (p, &o, &err), 0, "--apparmor and --process-label apply");
+  TAP_EQ_STR (p->apparmor_profile, "prof", "--apparmor sets process.apparmorProfile");
+  TAP_EQ_STR (p->selinux_label, "lbl", "--process-label sets process.selinuxLabel");
+  oci_process_free (p);
+
+  p = base_process ();
   o = (struct hull_exec_opts) { .args = args, .n_args = 1, .user = "12" };
   TAP_EQ_INT (hull_exec_apply_flags (p, &o, &err), 0, "--user without a gid");
   TAP_OK (p->user.uid == 12 && p->user.gid == 0, "--user 12 keeps the config's gid");
