@@ -4,16 +4,16 @@
 #   build/microvm/initramfs.cpio.gz       the initramfs holding it as /init
 #   build/microvm/hull-microvm-run        debug driver: run a bundle in a QEMU microVM
 #
-# microvm/guest/proto.c is compiled twice: into libhull for the host, and
+# microvm/guest/proto*.c are compiled twice: into libhull for the host, and
 # into the static guest init.
 
 MICROVM_HOST_SRCS := $(filter-out microvm/run_main.c microvm/backend_microvm.c,$(wildcard microvm/*.c))
 # The isolation backend plugs into the runtime's lifecycle (runtime/backend.h).
 MICROVM_HOST_SRCS += $(if $(wildcard runtime/backend.h runtime/state_dir.h),microvm/backend_microvm.c)
-HULL_SRCS += $(MICROVM_HOST_SRCS) microvm/guest/proto.c
+HULL_SRCS += $(MICROVM_HOST_SRCS) microvm/guest/proto.c microvm/guest/proto_process.c
 
 GUEST_INIT_SRCS := microvm/guest/init.c microvm/guest/rootfs.c microvm/guest/spawn.c microvm/guest/agent.c \
-                   microvm/guest/net.c microvm/guest/proto.c
+                   microvm/guest/net.c microvm/guest/proto.c microvm/guest/proto_process.c
 GUEST_INIT_HDRS := microvm/guest/guest.h microvm/guest/proto.h
 
 $(BUILD)/microvm/hull-init: $(GUEST_INIT_SRCS) $(GUEST_INIT_HDRS)
