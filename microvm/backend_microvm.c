@@ -525,7 +525,7 @@ exec_proxy (const char *state_dir, const struct hull_exec_request *req)
   int dirfd = open (state_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
   int keep[] = { dirfd, req->console_socket_fd };
   close_all_but (keep, ARRAY_SIZE (keep));
-  if (dirfd < 0 || microvm_guest_process (req->process, &p, &err) < 0)
+  if (dirfd < 0 || microvm_guest_process (req->process, &p, &err) < 0 || microvm_guest_seccomp (req->spec, &p, &err) < 0)
     {
       fprintf (stderr, "hull: microvm exec: %s\n", err ? err->msg : strerror (errno));
       _exit (255);

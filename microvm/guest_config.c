@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "microvm/microvm.h"
+#include "namespaces/namespaces.h"
 #include "runtime/util.h"
 
 static const struct
@@ -194,6 +195,32 @@ strv_copy (const struct oci_strv *v, size_t *n)
   return strv_dup (v, n);
 }
 
+int
+microvm_guest_seccomp (const struct oci_spec *spec, struct hull_process *out, hull_err *err)
+{
+  const struct oci_seccomp *sc = spec && spec->linux_ ? spec->linux_->seccomp : NULL;
+  void *prog = NULL;
+  size_t len = 0;
+  unsigned long flags = 0;
+
+  if (sc == NULL)
+    return 0;
+  if (sc->listener_path)
+    return hull_error (err, ENOTSUP, "linux.seccomp.listenerPath: a notify listener cannot reach a microVM guest");
+  if (ns_seccomp_bpf (sc, &prog, &len, &flags, err) < 0)
+    return hull_error_wrap (err, "linux.seccomp");
+  if (len % 8 || len / 8 > HULL_CFG_MAX_SECCOMP_INSNS)
+    {
+      free (prog);
+      return hull_error (err, E2BIG, "linux.seccomp: the filter has %zu instructions, more than %u", len / 8,
+                         HULL_CFG_MAX_SECCOMP_INSNS);
+    }
+  free (out->seccomp);
+  out->seccomp = prog;
+  out->seccomp_len = len;
+  return 0;
+}
+
 static const char *
 source_of (const struct oci_mount *m, const char *bundle, char **owned)
 {
@@ -210,6 +237,11 @@ microvm_guest_config (const struct oci_spec *spec, const char *bundle, struct hu
   *n_inject = 0;
   if (microvm_guest_process (spec->process, out, err) < 0)
     return -1;
+  if (microvm_guest_seccomp (spec, out, err) < 0)
+    {
+      hull_process_release (out);
+      return -1;
+    }
   if (spec->hostname)
     out->hostname = xstrdup (spec->hostname);
   out->root_readonly = spec->root && spec->root->readonly;

@@ -55,6 +55,9 @@ int microvm_guest_config (const struct oci_spec *spec, const char *bundle, struc
                           struct microvm_inject **inject, size_t *n_inject, hull_err *err);
 /* An exec process (no mounts, no hostname). */
 int microvm_guest_process (const struct oci_process *proc, struct hull_process *out, hull_err *err);
+/* The container's linux.seccomp as the BPF program the guest loads (for
+   exec processes too, as runc applies the container's profile to them). */
+int microvm_guest_seccomp (const struct oci_spec *spec, struct hull_process *out, hull_err *err);
 /* Frees what microvm_guest_config allocated. */
 void microvm_guest_config_release (struct hull_process *p, struct microvm_inject *inject, size_t n_inject);
 /* OCI mount options to MS_* flags and a data string (malloc'd). */

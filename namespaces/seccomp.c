@@ -352,3 +352,15 @@ seccomp_prog_load (const struct seccomp_prog *p, int listener_sock, const char *
     }
   return 0;
 }
+
+int
+ns_seccomp_bpf (const struct oci_seccomp *s, void **prog, size_t *len, unsigned long *flags, hull_err *err)
+{
+  struct seccomp_prog p;
+  if (seccomp_prepare (s, &p, err) < 0)
+    return -1;
+  *prog = p.prog;
+  *len = p.len;
+  *flags = p.flags;
+  return 0;
+}

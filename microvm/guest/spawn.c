@@ -121,6 +121,16 @@ apply_caps (const struct hull_process *p, int errpipe)
       }
 }
 
+static void
+load_seccomp (const struct hull_process *p, int errpipe)
+{
+  if (p->seccomp_len == 0)
+    return;
+  struct sock_fprog prog = { (unsigned short) (p->seccomp_len / 8), (struct sock_filter *) p->seccomp };
+  if (prctl (PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
+    child_fail (errpipe, "load the seccomp filter");
+}
+
 static void __attribute__ ((noreturn))
 child (const struct hull_process *p, int errpipe, int fds[3], int tty_slave)
 {
@@ -160,6 +170,10 @@ child (const struct hull_process *p, int errpipe, int fds[3], int tty_slave)
     umask (p->umask);
   if (p->no_new_privs && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     child_fail (errpipe, "set no_new_privs");
+  /* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it
+     now, while the process still has it (as runc does). */
+  if (! p->no_new_privs)
+    load_seccomp (p, errpipe);
   if (p->has_caps)
     {
       drop_bounding (p, errpipe);
@@ -176,12 +190,8 @@ child (const struct hull_process *p, int errpipe, int fds[3], int tty_slave)
     apply_caps (p, errpipe);
   if (chdir (p->cwd ? p->cwd : "/") < 0)
     child_fail (errpipe, "chdir to cwd `%s`", p->cwd ? p->cwd : "/");
-  if (p->seccomp_len)
-    {
-      struct sock_fprog prog = { (unsigned short) (p->seccomp_len / 8), (struct sock_filter *) p->seccomp };
-      if (prctl (PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
-        child_fail (errpipe, "load the seccomp filter");
-    }
+  if (p->no_new_privs)
+    load_seccomp (p, errpipe);
   exec_in_path (p, errpipe);
   _exit (127);
 }

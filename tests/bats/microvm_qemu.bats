@@ -293,3 +293,15 @@ SCRIPT
     assert_line --index 4 "0"
     assert_line --index 5 "sys-readonly"
 }
+
+@test "microvm qemu: the container's seccomp profile is enforced in the guest" {
+    update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64"],
+                       "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38}]}
+                   | .mounts += [{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs"}]
+                   | .process.args = ["sh", "-c", "grep ^Seccomp: /proc/self/status; mkdir /tmp/d 2>&1; touch /tmp/f && echo touch-ok"]'
+    run vm_run </dev/null
+    assert_success
+    assert_line --index 0 --regexp '^Seccomp:[[:space:]]+2$'
+    assert_line --index 1 --partial "Function not implemented"
+    assert_line --index 2 "touch-ok"
+}
