@@ -3,7 +3,9 @@
    pidfd in the same poll() notices an init that died, so we never hang. */
 #include "namespaces/ns_internal.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <sys/stat.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/syscall.h>
@@ -11,11 +13,36 @@
 
 #include "runtime/util.h"
 
+/* Whether `pid` still holds the fifo (its O_PATH fd, until it opens the
+   write end).  An init that went past the handshake (a second start) or a
+   reused pid does not: nobody will ever write. */
+static bool
+holds_fifo (pid_t pid, const struct stat *fifo)
+{
+  cleanup_free char *dir = xasprintf ("/proc/%d/fd", (int) pid);
+  DIR *d = opendir (dir);
+  struct dirent *de;
+  bool found = false;
+
+  if (d == NULL)
+    return false;
+  while (!found && (de = readdir (d)) != NULL)
+    {
+      struct stat st;
+      if (de->d_name[0] != '.' && fstatat (dirfd (d), de->d_name, &st, 0) == 0 && st.st_dev == fifo->st_dev
+          && st.st_ino == fifo->st_ino)
+        found = true;
+    }
+  closedir (d);
+  return found;
+}
+
 int
 ns_start (const char *exec_fifo, pid_t pid, hull_err *err)
 {
   cleanup_close int fifo = -1;
   cleanup_close int pidfd = -1;
+  struct stat fifo_st;
   char c;
 
   fifo = open (exec_fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -25,6 +52,8 @@ ns_start (const char *exec_fifo, pid_t pid, hull_err *err)
         return hull_error (err, 0, "container already started (exec fifo `%s` is gone)", exec_fifo);
       return hull_error (err, errno, "open exec fifo `%s`", exec_fifo);
     }
+  if (fstat (fifo, &fifo_st) < 0)
+    return hull_error (err, errno, "stat exec fifo `%s`", exec_fifo);
   pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
   if (pidfd < 0 && errno == ESRCH)
     return hull_error (err, 0, "container init exited before start: container not running");
@@ -36,11 +65,18 @@ ns_start (const char *exec_fifo, pid_t pid, hull_err *err)
       struct pollfd pfd[2] = { { .fd = fifo, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
       ssize_t r;
 
-      if (poll (pfd, 2, -1) < 0)
+      int n = poll (pfd, 2, 1000);
+      if (n < 0)
         {
           if (errno == EINTR)
             continue;
           return hull_error (err, errno, "poll exec fifo");
+        }
+      if (n == 0)
+        {
+          if (!holds_fifo (pid, &fifo_st))
+            return hull_error (err, 0, "container already started, or its init is gone: nothing waits on the exec fifo");
+          continue;
         }
       /* Data first: an init that wrote its byte and then exited (a quick
          /bin/true) did start. */

@@ -174,6 +174,9 @@ test_exec (void)
 
   TAP_EQ_INT (spawn (spec, "live4", &pid, &err), 0, "create the container for exec");
   TAP_EQ_INT (ns_start (fifo, pid, &err), 0, "start it");
+  TAP_EQ_INT (ns_start (fifo, pid, &err), -1, "a second start fails instead of waiting forever");
+  TAP_OK (err && strstr (err->msg, "already started"), "saying the container was started");
+  hull_error_release (&err);
 
   struct oci_process p = *spec->process;
   char *args[] = { "sh", "-c", "cat /proc/1/cmdline >/tmp/out; echo \" $$\" >>/tmp/out", NULL };
