@@ -88,6 +88,9 @@ report (int fd, const char *msg)
 static int
 wait_for_start (const char *fifo_path, int sfd)
 {
+  /* Held until the byte is written: `start` checks that the init pid
+     still holds the fifo, as a container's init does. */
+  cleanup_close int held = open (fifo_path, O_PATH | O_CLOEXEC);
   for (;;)
     {
       int fd = open (fifo_path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
