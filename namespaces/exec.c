@@ -93,13 +93,11 @@ exec_process (const struct ns_exec_opts *o, int sync_fd, int host_proc, int secc
   sigemptyset (&all);
   sigprocmask (SIG_SETMASK, &all, NULL);
 
-  if (p->terminal)
-    {
-      if (setsid () < 0)
-        return hull_error (err, errno, "setsid");
-      if (terminal_open (p, o->console_socket_fd, -1, err) < 0)
-        return -1;
-    }
+  /* A session of its own, as runc gives every process it starts. */
+  if (setsid () < 0)
+    return hull_error (err, errno, "setsid");
+  if (p->terminal && terminal_open (p, o->console_socket_fd, -1, err) < 0)
+    return -1;
   if (p->oom_score_adj.set)
     {
       char buf[32];
