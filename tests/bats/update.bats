@@ -42,7 +42,7 @@ start_limited() {   # 64M memory, 40 pids; prints the init pid
     [ "$(cat "$(dir_of "$pid" pids)/pids.max")" = max ]
     # and the container feels it: 5 pids at most
     hull update --pids-limit 5 "$ID"
-    run hull exec "$ID" sh -c 'for i in 1 2 3 4 5 6 7 8; do sleep 2 & done; wait'
+    run hull exec "$ID" sh -c 'for i in 1 2 3 4 5 6 7 8; do sleep 100 </dev/null >/dev/null 2>&1 & done'
     assert_output --partial "fork"
 }
 
