@@ -59,13 +59,18 @@ frozen_in_cgroup() {
 }
 
 @test "pause: an exec'd process is frozen with the rest" {
-    local pid epid
+    local pid epid a b i
     pid=$(start_counter)
-    hull exec --detach --pid-file "$BATS_TEST_TMPDIR/pid" "$ID" sleep 1000 </dev/null >/dev/null 2>&1
+    hull exec --detach --pid-file "$BATS_TEST_TMPDIR/pid" "$ID" \
+        sh -c 'i=0; while true; do i=$((i+1)); echo $i >/dev/count2; done' </dev/null >/dev/null 2>&1
     epid=$(cat "$BATS_TEST_TMPDIR/pid")
+    for ((i = 0; i < 300; i++)); do [ "$(cat "/proc/$pid/root/dev/count2" 2>/dev/null || echo 0)" -gt 0 ] && break; sleep 0.1; done
     hull pause "$ID"
-    grep -qE '^State:[[:space:]]+[SD]' "/proc/$epid/status"
     [ "$(frozen_in_cgroup "$epid")" = 1 ]
+    a=$(cat "/proc/$pid/root/dev/count2")
+    sleep 0.5
+    b=$(cat "/proc/$pid/root/dev/count2")
+    [ "$a" = "$b" ]
     hull resume "$ID"
 }
 
