@@ -51,6 +51,7 @@ struct monitor
 {
   const struct ns_spawn_opts *opts;
   struct hull_process cfg;
+  struct microvm_host_files files;
   struct microvm_qemu_config qc;
   char *kernel, *initrd, *image, *console, *state_dir;
   int go_fd;      /* parent says: placed in the cgroup, hooks ran */
@@ -346,9 +347,9 @@ monitor_main (struct monitor *m)
 }
 
 static void
-monitor_release (struct monitor *m, struct microvm_inject *inject, size_t n_inject)
+monitor_release (struct monitor *m)
 {
-  microvm_guest_config_release (&m->cfg, inject, n_inject);
+  microvm_guest_config_release (&m->cfg, &m->files);
   free (m->kernel);
   free (m->initrd);
   free (m->image);
@@ -360,8 +361,6 @@ static int
 prepare (struct hull_container *c, const struct ns_spawn_opts *opts, struct monitor *m, hull_err *err)
 {
   const struct oci_spec *spec = opts->spec;
-  struct microvm_inject *inject = NULL;
-  size_t n_inject = 0;
   struct microvm_vm_settings vm;
   const char *cache = getenv ("HULL_IMAGE_CACHE");
 
@@ -370,27 +369,21 @@ prepare (struct hull_container *c, const struct ns_spawn_opts *opts, struct moni
   if (microvm_vm_settings (spec, &vm, err) < 0 || microvm_find_kernel (&m->kernel, err) < 0
       || microvm_find_initrd (&m->initrd, err) < 0)
     return -1;
-  if (microvm_guest_config (spec, opts->bundle, &m->cfg, &inject, &n_inject, err) < 0)
+  if (microvm_guest_config (spec, opts->bundle, &m->cfg, &m->files, err) < 0)
     return -1;
   m->image = hull_state_path (c->sd, IMAGE_FILE);
   m->state_dir = xstrdup (c->sd->path);
   m->console = hull_state_path (c->sd, CONSOLE_FILE);
   struct microvm_image_opts io = {
     .rootfs = opts->rootfs, .cache_dir = cache && *cache ? cache : "/var/cache/hull/images", .output = m->image,
-    .size_mib = vm.disk_mib, .inject = inject, .n_inject = n_inject,
+    .size_mib = vm.disk_mib, .inject = m->files.inject, .n_inject = m->files.n_inject,
   };
-  int ret = microvm_image_prepare (&io, err);
-  for (size_t i = 0; i < n_inject; i++)
-    {
-      free ((char *) inject[i].source);
-      free ((char *) inject[i].destination);
-    }
-  free (inject);
-  if (ret < 0)
+  if (microvm_image_prepare (&io, err) < 0)
     return -1;
   m->qc = (struct microvm_qemu_config) {
     .qemu = getenv ("HULL_QEMU"), .kernel = m->kernel, .initrd = m->initrd, .disk = m->image, .cpus = vm.cpus,
     .memory_mib = vm.memory_mib, .kvm = microvm_host_has_hw_kvm (), .control_fd = -1, .console_fd = -1, .tap_fd = -1,
+    .shares = m->files.shares, .n_shares = m->files.n_shares,
   };
   return 0;
 }
@@ -477,7 +470,7 @@ out:
     }
   if (ret < 0 && m.image)
     unlink (m.image);
-  monitor_release (&m, NULL, 0);
+  monitor_release (&m);
   return ret;
 }
 

@@ -2,6 +2,7 @@
    resolved here, on the host (capabilities, rlimits, mount options), so the
    static guest init only deals in numbers. */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
@@ -229,12 +230,13 @@ source_of (const struct oci_mount *m, const char *bundle, char **owned)
   return *owned = xasprintf ("%s/%s", bundle, m->source);
 }
 
+#define SHARE_MOUNT_DATA "trans=virtio,version=9p2000.L,msize=262144,cache=none"
+
 int
 microvm_guest_config (const struct oci_spec *spec, const char *bundle, struct hull_process *out,
-                      struct microvm_inject **inject, size_t *n_inject, hull_err *err)
+                      struct microvm_host_files *files, hull_err *err)
 {
-  *inject = NULL;
-  *n_inject = 0;
+  memset (files, 0, sizeof *files);
   if (microvm_guest_process (spec->process, out, err) < 0)
     return -1;
   if (microvm_guest_seccomp (spec, out, err) < 0)
@@ -289,12 +291,29 @@ microvm_guest_config (const struct oci_spec *spec, const char *bundle, struct hu
             }
           if (S_ISDIR (st.st_mode))
             {
-              hull_error (err, ENOTSUP, "directory bind mount `%s` on `%s` is not supported in a microVM yet",
+              char real[PATH_MAX];
+              if (realpath (src, real) == NULL)
+                {
+                  hull_error (err, errno, "bind mount source `%s`", src);
+                  goto fail;
+                }
+              char *tag = xasprintf ("hull%zu", files->n_shares);
+              files->shares = xrealloc (files->shares, (files->n_shares + 1) * sizeof *files->shares);
+              files->shares[files->n_shares++] = (struct microvm_share) { tag, xstrdup (real), (flags & MS_RDONLY) != 0 };
+              out->mounts[out->n_mounts++] = (struct hull_mount) {
+                flags & ~(uint64_t) MS_REMOUNT, xstrdup (m->destination), xstrdup ("9p"), xstrdup (tag),
+                xstrdup (SHARE_MOUNT_DATA),
+              };
+              continue;
+            }
+          if (! S_ISREG (st.st_mode))
+            {
+              hull_error (err, ENOTSUP, "bind mount of `%s` on `%s`: only files and directories can reach a microVM",
                           m->source, m->destination);
               goto fail;
             }
-          *inject = xrealloc (*inject, (*n_inject + 1) * sizeof **inject);
-          (*inject)[(*n_inject)++] = (struct microvm_inject) { xstrdup (src), xstrdup (m->destination) };
+          files->inject = xrealloc (files->inject, (files->n_inject + 1) * sizeof *files->inject);
+          files->inject[files->n_inject++] = (struct microvm_inject) { xstrdup (src), xstrdup (m->destination) };
           continue;
         }
       out->mounts[out->n_mounts++] = (struct hull_mount) {
@@ -306,20 +325,25 @@ microvm_guest_config (const struct oci_spec *spec, const char *bundle, struct hu
 bad_dest:
   hull_error (err, EINVAL, "mount destination must be absolute");
 fail:
-  microvm_guest_config_release (out, *inject, *n_inject);
-  *inject = NULL;
-  *n_inject = 0;
+  microvm_guest_config_release (out, files);
   return -1;
 }
 
 void
-microvm_guest_config_release (struct hull_process *p, struct microvm_inject *inject, size_t n_inject)
+microvm_guest_config_release (struct hull_process *p, struct microvm_host_files *files)
 {
   hull_process_release (p);
-  for (size_t i = 0; i < n_inject; i++)
+  for (size_t i = 0; i < files->n_inject; i++)
     {
-      free ((char *) inject[i].source);
-      free ((char *) inject[i].destination);
+      free ((char *) files->inject[i].source);
+      free ((char *) files->inject[i].destination);
     }
-  free (inject);
+  free (files->inject);
+  for (size_t i = 0; i < files->n_shares; i++)
+    {
+      free (files->shares[i].tag);
+      free (files->shares[i].path);
+    }
+  free (files->shares);
+  memset (files, 0, sizeof *files);
 }

@@ -48,18 +48,34 @@ uint64_t microvm_image_default_mib (uint64_t usage_bytes, uint64_t inodes);
 
 /* ---- guest_config.c ---- */
 
+/* A host directory shared with the guest over virtio-9p (a directory bind
+   mount); the guest mounts it by tag. */
+struct microvm_share
+{
+  char *tag;
+  char *path;
+  bool readonly;
+};
+
+/* What of the host the guest gets besides its image. */
+struct microvm_host_files
+{
+  struct microvm_inject *inject; size_t n_inject;   /* file binds, copied into the image */
+  struct microvm_share *shares; size_t n_shares;    /* directory binds, over virtio-9p */
+};
+
 /* Translates the OCI spec's process and mounts into the protocol's process
-   description.  File bind mounts are returned in *inject for the image;
-   directory bind mounts are an error until they are supported. */
+   description.  File bind mounts go to files->inject (copied into the
+   image), directory bind mounts to files->shares (virtio-9p, QEMU only). */
 int microvm_guest_config (const struct oci_spec *spec, const char *bundle, struct hull_process *out,
-                          struct microvm_inject **inject, size_t *n_inject, hull_err *err);
+                          struct microvm_host_files *files, hull_err *err);
 /* An exec process (no mounts, no hostname). */
 int microvm_guest_process (const struct oci_process *proc, struct hull_process *out, hull_err *err);
 /* The container's linux.seccomp as the BPF program the guest loads (for
    exec processes too, as runc applies the container's profile to them). */
 int microvm_guest_seccomp (const struct oci_spec *spec, struct hull_process *out, hull_err *err);
 /* Frees what microvm_guest_config allocated. */
-void microvm_guest_config_release (struct hull_process *p, struct microvm_inject *inject, size_t n_inject);
+void microvm_guest_config_release (struct hull_process *p, struct microvm_host_files *files);
 /* OCI mount options to MS_* flags and a data string (malloc'd). */
 int microvm_mount_options (const struct oci_strv *options, uint64_t *flags, char **data, bool *bind, hull_err *err);
 
@@ -100,6 +116,8 @@ struct microvm_qemu_config
   int control_fd;            /* host end of the control port: a connected stream socket */
   int console_fd;            /* where the guest's ttyS0 goes (a log), or -1 for /dev/null */
   int tap_fd;                /* virtio-net over this TAP, or -1 */
+  const struct microvm_share *shares;   /* virtio-9p devices */
+  size_t n_shares;
   uint8_t mac[6];            /* the guest NIC's MAC with a TAP */
 };
 

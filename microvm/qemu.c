@@ -133,6 +133,16 @@ microvm_qemu_argv (const struct microvm_qemu_config *c, int control_fd)
       add (&b, "virtio-net-device,netdev=net0,mac=%02x:%02x:%02x:%02x:%02x:%02x", c->mac[0], c->mac[1], c->mac[2],
            c->mac[3], c->mac[4], c->mac[5]);
     }
+  for (size_t i = 0; i < c->n_shares; i++)
+    {
+      cleanup_free char *path = qemu_escape (c->shares[i].path);
+      add (&b, "-fsdev");
+      /* security_model=none: files keep the host's ownership; the guest's
+         chown of a shared file fails rather than lying. */
+      add (&b, "local,id=fs%zu,path=%s,security_model=none%s", i, path, c->shares[i].readonly ? ",readonly=on" : "");
+      add (&b, "-device");
+      add (&b, "virtio-9p-device,fsdev=fs%zu,mount_tag=%s", i, c->shares[i].tag);
+    }
   add (&b, "-device");
   add (&b, "virtio-serial-device,max_ports=2");
   add (&b, "-device");
@@ -141,16 +151,22 @@ microvm_qemu_argv (const struct microvm_qemu_config *c, int control_fd)
 }
 
 /* Everything QEMU needs is open or readable by its owner (the image is
-   ours, the TAP fd is passed), so it runs with no capabilities at all and
-   cannot gain any. */
+   ours, the TAP fd is passed), so it runs with no capabilities and cannot
+   gain any; with shared directories it keeps only what serving the
+   container's files as root needs. */
 static int
-drop_privileges (void)
+drop_privileges (bool shares)
 {
   struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
   struct __user_cap_data_struct data[2] = { { 0, 0, 0 }, { 0, 0, 0 } };
+  uint64_t keep = 0;
 
+  if (shares)
+    keep = (1ull << CAP_CHOWN) | (1ull << CAP_DAC_OVERRIDE) | (1ull << CAP_DAC_READ_SEARCH) | (1ull << CAP_FOWNER)
+           | (1ull << CAP_FSETID);
+  data[0].effective = data[0].permitted = (uint32_t) keep;
   for (int cap = 0; cap < 64; cap++)
-    if (prctl (PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno == EINVAL)
+    if (! (keep & (1ull << cap)) && prctl (PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno == EINVAL)
       break;
   if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
     return -1;
@@ -199,7 +215,7 @@ microvm_qemu_spawn (const struct microvm_qemu_config *c, pid_t *pid_out, hull_er
       sigset_t none;
       sigemptyset (&none);
       sigprocmask (SIG_SETMASK, &none, NULL);
-      if (drop_privileges () < 0)
+      if (drop_privileges (c->n_shares > 0) < 0)
         goto child_fail;
       execvp (argv[0], argv);
     child_fail:

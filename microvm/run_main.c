@@ -133,8 +133,7 @@ run (const struct opts *o, char *workdir, int *status, hull_err *err)
   struct microvm_vm_settings vm;
   cleanup_close int log_fd = -1;
   struct hull_process cfg;
-  struct microvm_inject *inject = NULL;
-  size_t n_inject = 0;
+  struct microvm_host_files files = { 0 };
   int sv[2] = { -1, -1 };
   pid_t vmm = 0;
   struct microvm_ctl ctl;
@@ -154,12 +153,12 @@ run (const struct opts *o, char *workdir, int *status, hull_err *err)
       || microvm_vm_settings (spec, &vm, err) < 0)
     return -1;
   rootfs = spec->root->path[0] == '/' ? xstrdup (spec->root->path) : xasprintf ("%s/%s", o->bundle, spec->root->path);
-  if (microvm_guest_config (spec, o->bundle, &cfg, &inject, &n_inject, err) < 0)
+  if (microvm_guest_config (spec, o->bundle, &cfg, &files, err) < 0)
     return -1;
 
   struct microvm_image_opts io = {
     .rootfs = rootfs, .cache_dir = o->cache ? o->cache : "/var/cache/hull/images", .output = image,
-    .size_mib = o->disk_mib ? o->disk_mib : vm.disk_mib, .inject = inject, .n_inject = n_inject,
+    .size_mib = o->disk_mib ? o->disk_mib : vm.disk_mib, .inject = files.inject, .n_inject = files.n_inject,
   };
   if (microvm_image_prepare (&io, err) < 0)
     goto out;
@@ -185,7 +184,7 @@ run (const struct opts *o, char *workdir, int *status, hull_err *err)
   struct microvm_qemu_config qc = {
     .qemu = o->qemu, .kernel = kernel, .initrd = initrd, .disk = image, .cpus = o->cpus ? o->cpus : vm.cpus,
     .memory_mib = o->memory_mib ? o->memory_mib : vm.memory_mib, .kvm = microvm_host_has_hw_kvm (), .control_fd = sv[1], .console_fd = log_fd,
-    .tap_fd = net.tap_fd,
+    .tap_fd = net.tap_fd, .shares = files.shares, .n_shares = files.n_shares,
   };
   memcpy (qc.mac, net.cfg.mac, 6);
   if (microvm_qemu_spawn (&qc, &vmm, err) < 0)
@@ -252,7 +251,7 @@ out:
   unlink (image);
   if (! o->console_log)
     unlink (log);
-  microvm_guest_config_release (&cfg, inject, n_inject);
+  microvm_guest_config_release (&cfg, &files);
   return ret;
 }
 

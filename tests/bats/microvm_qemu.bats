@@ -158,11 +158,22 @@ vm_run() {
     [[ "$stderr" == *"more than the image size of 8 MiB"* ]] || fail "stderr: $stderr"
 }
 
-@test "microvm qemu: a directory bind mount is refused until supported" {
-    update_config --arg d "$BATS_TEST_TMPDIR" '.mounts += [{"destination": "/data", "type": "bind", "source": $d, "options": ["rbind"]}]'
-    run --separate-stderr vm_run </dev/null
-    assert_failure
-    [[ "$stderr" == *"directory bind mount"*"not supported in a microVM"* ]] || fail "stderr: $stderr"
+@test "microvm qemu: directory bind mounts are shared with the host over virtio-9p, read-only ones stay so" {
+    local rw=$BATS_TEST_TMPDIR/rw ro=$BATS_TEST_TMPDIR/ro
+    mkdir -p "$rw" "$ro"
+    echo from-host >"$rw/in"
+    echo also-from-host >"$ro/in"
+    update_config --arg rw "$rw" --arg ro "$ro" '.mounts += [
+            {"destination": "/data", "type": "bind", "source": $rw, "options": ["rbind", "rw"]},
+            {"destination": "/config", "type": "bind", "source": $ro, "options": ["rbind", "ro"]}]
+        | .process.args = ["sh", "-c", "cat /data/in /config/in; echo from-guest > /data/out; (echo x > /config/out) 2>/dev/null && echo ro-writable || echo ro-refused"]'
+    run vm_run </dev/null
+    assert_success
+    assert_line --index 0 "from-host"
+    assert_line --index 1 "also-from-host"
+    assert_line --index 2 "ro-refused"
+    assert_equal "$(cat "$rw/out")" "from-guest"
+    [ ! -e "$ro/out" ]
 }
 
 @test "microvm qemu: a guest that dies before speaking is a clear error, nothing left behind" {

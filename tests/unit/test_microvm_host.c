@@ -55,13 +55,12 @@ test_guest_config (void)
   cleanup_free char *json = with_hosts (hosts);
   struct oci_spec *spec = parse (json);
   struct hull_process p;
-  struct microvm_inject *inj;
-  size_t n_inj;
+  struct microvm_host_files files;
 
   TAP_OK (spec != NULL, "config parses");
   if (spec == NULL)
     return;
-  TAP_EQ_INT (microvm_guest_config (spec, tmpdir, &p, &inj, &n_inj, &err), 0, "guest config built");
+  TAP_EQ_INT (microvm_guest_config (spec, tmpdir, &p, &files, &err), 0, "guest config built");
   TAP_OK (p.n_args == 3 && strcmp (p.args[2], "true") == 0 && p.n_env == 1, "args and env");
   TAP_EQ_STR (p.cwd, "/w", "cwd");
   TAP_EQ_STR (p.hostname, "h1", "hostname");
@@ -78,19 +77,33 @@ test_guest_config (void)
   TAP_OK (p.n_mounts == 2 && strcmp (p.mounts[1].type, "tmpfs") == 0 && p.mounts[1].flags == (MS_NOSUID | MS_NODEV)
               && strcmp (p.mounts[1].data, "mode=1777,size=1m") == 0,
           "tmpfs options split into flags and data, propagation dropped");
-  TAP_OK (n_inj == 1 && strcmp (inj[0].destination, "/etc/hosts") == 0 && strcmp (inj[0].source, hosts) == 0,
+  TAP_OK (files.n_inject == 1 && strcmp (files.inject[0].destination, "/etc/hosts") == 0
+              && strcmp (files.inject[0].source, hosts) == 0 && files.n_shares == 0,
           "file bind mount becomes an injected file");
   struct hull_buf b = { 0 };
   TAP_EQ_INT (hull_process_encode (&b, &p), 0, "the result encodes");
   hull_buf_release (&b);
-  microvm_guest_config_release (&p, inj, n_inj);
+  microvm_guest_config_release (&p, &files);
   oci_spec_free (spec);
 
-  /* A directory bind mount is refused with a clear message. */
+  /* A directory bind mount becomes a virtio-9p share mounted by tag. */
   cleanup_free char *json2 = with_hosts (tmpdir);
   spec = parse (json2);
-  TAP_EQ_INT (microvm_guest_config (spec, tmpdir, &p, &inj, &n_inj, &err), -1, "directory bind refused");
-  TAP_OK (err && strstr (err->msg, "directory bind mount"), "the error names directory bind mounts");
+  TAP_EQ_INT (microvm_guest_config (spec, tmpdir, &p, &files, &err), 0, "directory bind accepted");
+  TAP_OK (files.n_shares == 1 && strcmp (files.shares[0].path, tmpdir) == 0 && files.shares[0].readonly
+              && files.n_inject == 0,
+          "directory bind becomes a read-only share");
+  TAP_OK (p.n_mounts == 3 && strcmp (p.mounts[2].type, "9p") == 0 && strcmp (p.mounts[2].source, files.shares[0].tag) == 0
+              && strstr (p.mounts[2].data, "trans=virtio") != NULL,
+          "the guest mounts the share by tag over virtio");
+  microvm_guest_config_release (&p, &files);
+  oci_spec_free (spec);
+
+  /* Something that is neither a file nor a directory cannot be bound. */
+  cleanup_free char *json3 = with_hosts ("/dev/null");
+  spec = parse (json3);
+  TAP_EQ_INT (microvm_guest_config (spec, tmpdir, &p, &files, &err), -1, "a device bind refused");
+  TAP_OK (err && strstr (err->msg, "only files and directories"), "the error says what can be bound");
   hull_error_release (&err);
   oci_spec_free (spec);
 
@@ -98,7 +111,7 @@ test_guest_config (void)
   char *bad = xstrdup (json);
   memcpy (strstr (bad, "CAP_CHOWN"), "CAP_CHOWX", 9);
   spec = parse (bad);
-  TAP_EQ_INT (microvm_guest_config (spec, tmpdir, &p, &inj, &n_inj, &err), -1, "unknown capability refused");
+  TAP_EQ_INT (microvm_guest_config (spec, tmpdir, &p, &files, &err), -1, "unknown capability refused");
   TAP_OK (err && strstr (err->msg, "CAP_CHOWX"), "the error names it");
   hull_error_release (&err);
   oci_spec_free (spec);
@@ -144,7 +157,15 @@ test_qemu_argv (void)
   TAP_OK (has_arg (tcg, "socket,id=control,fd=3"), "control port on the passed fd");
   TAP_OK (has_arg (tcg, "virtserialport,chardev=control,name=" HULL_PROTO_PORT_NAME), "port named for the guest");
   TAP_OK (has_arg (tcg, "300") && has_arg (tcg, "2"), "memory and cpus");
-  TAP_OK (! has_arg (tcg, "-netdev"), "no network device without a TAP");
+  TAP_OK (! has_arg (tcg, "-netdev") && ! has_arg (tcg, "-fsdev"), "no network or 9p device unless asked");
+  struct microvm_share sh[] = { { "hull0", "/data,x", true } };
+  c.shares = sh;
+  c.n_shares = 1;
+  cleanup_strv char **fs = microvm_qemu_argv (&c, 3);
+  TAP_OK (has_arg (fs, "local,id=fs0,path=/data,,x,security_model=none,readonly=on")
+              && has_arg (fs, "virtio-9p-device,fsdev=fs0,mount_tag=hull0"),
+          "a shared directory becomes a virtio-9p device, path escaped");
+  c.n_shares = 0;
   c.tap_fd = 7;
   memcpy (c.mac, "\x02\x42\xac\x11\x00\x02", 6);
   cleanup_strv char **net = microvm_qemu_argv (&c, 3);
