@@ -14,12 +14,15 @@
  *   parent: cb.on_runtime_ready(pid)             (prestart + createRuntime hooks)
  *   child : cb.in_container_before_pivot(pid)    (createContainer hooks)
  *   child : pivot_root / chroot, devices, masked & readonly paths, sysctl,
- *           hostname, console, rlimits, user, caps...
+ *           hostname, console, rlimits, cwd, executable lookup, seccomp
+ *           compiled (every check that can fail is done by now)
  *   parent: ns_spawn() returns: container is "created"
  *   child : blocks on exec.fifo
  *   -- `start` opens the fifo for reading and reads one byte --
- *   child : seccomp, cb.in_container_before_exec(pid)  (startContainer hooks)
- *           close fds >= 3 + preserve_fds, execve(process.args)
+ *   child : fds >= 3 + preserve_fds marked close-on-exec, bounding set,
+ *           user, caps, no_new_privs, cb.in_container_before_exec(pid)
+ *           (startContainer hooks), seccomp (before the credentials when
+ *           no_new_privs is off), execve(process.args)
  *           (or opts.payload() instead of execve: the microVM backend)
  *
  * Any failure in the child before the fifo is reported back to ns_spawn()

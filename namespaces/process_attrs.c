@@ -29,7 +29,12 @@ set_oom_score_adj (int64_t v, hull_err *err)
     return hull_error (err, errno, "open /proc/self/oom_score_adj");
   n = snprintf (buf, sizeof buf, "%lld", (long long) v);
   if (write (fd, buf, n) != n)
-    return hull_error (err, errno, "process.oomScoreAdj: write %lld", (long long) v);
+    {
+      if (errno == EACCES)
+        return hull_error (err, errno, "process.oomScoreAdj: %lld: lowering the score needs CAP_SYS_RESOURCE",
+                           (long long) v);
+      return hull_error (err, errno, "process.oomScoreAdj: write %lld", (long long) v);
+    }
   return 0;
 }
 

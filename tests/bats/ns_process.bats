@@ -260,3 +260,14 @@ run_in() {   # run the container with `sh -c "$1"`, output in $output
     run_in 'echo "$HOME"'
     assert_output /
 }
+
+@test "process: lowering oomScoreAdj without CAP_SYS_RESOURCE fails at create with a clear error" {
+    local bnd
+    bnd=$(awk '/^CapBnd/ { print $2 }' /proc/self/status)
+    [ $(( 0x$bnd & (1 << 24) )) -eq 0 ] || skip "this host's bounding set has CAP_SYS_RESOURCE"
+    update_config --argjson v "$(( $(cat /proc/self/oom_score_adj) - 100 ))" '.process.oomScoreAdj = $v'
+    run hull create --bundle "$BUNDLE" "$ID"
+    assert_failure
+    assert_output --partial 'CAP_SYS_RESOURCE'
+    assert_no_leftovers "$ID"
+}
