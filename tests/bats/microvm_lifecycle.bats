@@ -202,6 +202,16 @@ teardown_file() {
     run -127 --separate-stderr hull exec "$id" /no/such/binary
     [[ "$stderr" == *"exec \`/no/such/binary\`"* ]] || fail "stderr: $stderr"
 
+    # pause freezes the VMM in the container's cgroup; ps lists it.
+    hull pause "$id"
+    wait_for_status "$id" paused
+    hull resume "$id"
+    wait_for_status "$id" running
+    run hull exec "$id" echo after-resume
+    assert_output "after-resume"
+    run hull ps "$id"
+    assert_output --partial "qemu-system-x86_64"
+
     hull exec "$id" touch /tmp/stop
     wait_for_status "$id" stopped 60
     grep -q main-done "$BATS_TEST_TMPDIR/out"
