@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,22 @@
 #include <unistd.h>
 
 #include "runtime/util.h"
+
+/* The part of `buf` before `name` (which points into it), without the
+   trailing slash; "/" when empty. */
+static char *
+xstrndup_prefix (const char *buf, const char *name)
+{
+  size_t n = (size_t) (name - buf);
+  while (n > 0 && buf[n - 1] == '/')
+    n--;
+  if (n == 0)
+    return xstrdup ("/");
+  char *r = xmalloc (n + 1);
+  memcpy (r, buf, n);
+  r[n] = '\0';
+  return r;
+}
 
 void
 fd_path (int fd, char buf[FD_PATH_MAX])
@@ -44,8 +61,33 @@ openat2_in_root (int rootfd, const char *path, int flags)
 
 /* Create the missing components of `path` below rootfd one by one, each
    lookup starting again from the root so symlinks stay inside it. */
+static int open_in_root_depth (int rootfd, const char *path, enum in_root_create create, int mode, int depth,
+                               hull_err *err);
+
+/* `name` in `parent` is a dangling symlink: create what it points to (the
+   lookup stays inside the root), followed by the rest of the path. */
 static int
-create_in_root (int rootfd, const char *path, enum in_root_create create, int mode, hull_err *err)
+follow_dangling (int rootfd, int parent, const char *prefix_dir, const char *name, const char *rest,
+                 enum in_root_create create, int mode, int depth, hull_err *err)
+{
+  char target[PATH_MAX];
+  ssize_t n = readlinkat (parent, name, target, sizeof target - 1);
+  cleanup_free char *next = NULL;
+
+  if (n < 0)
+    return -1;
+  target[n] = '\0';
+  if (depth >= 40)
+    return hull_error (err, ELOOP, "too many levels of symbolic links below `%s`", prefix_dir);
+  if (target[0] == '/')
+    next = xasprintf ("%s%s%s", target, rest ? "/" : "", rest ? rest : "");
+  else
+    next = xasprintf ("%s/%s%s%s", prefix_dir, target, rest ? "/" : "", rest ? rest : "");
+  return open_in_root_depth (rootfd, next, create, mode, depth + 1, err);
+}
+
+static int
+create_in_root (int rootfd, const char *path, enum in_root_create create, int mode, int depth, hull_err *err)
 {
   cleanup_free char *buf = xstrdup (path);
   size_t n = strlen (buf);
@@ -113,8 +155,20 @@ create_in_root (int rootfd, const char *path, enum in_root_create create, int mo
         return hull_error (err, errno, "mkdir `%s` in the rootfs", buf);
 
       fd = openat2_in_root (rootfd, buf, O_PATH);
+      if (fd < 0 && errno == ENOENT)
+        {
+          /* EEXIST above on a dangling symlink: create its target. */
+          struct stat st;
+          if (fstatat (parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK (st.st_mode))
+            {
+              cleanup_free char *dir = xstrndup_prefix (buf, name);
+              int r = follow_dangling (rootfd, parent, dir, name, last ? NULL : slash + 1, create, mode, depth, err);
+              if (r >= 0 || (err != NULL && *err != NULL))
+                return r;
+            }
+          errno = ENOENT;
+        }
       if (fd < 0)
-        /* EEXIST above on a dangling symlink ends here. */
         return hull_error (err, errno, "open `%s` in the rootfs", buf);
       if (last)
         return fd;
@@ -128,15 +182,21 @@ create_in_root (int rootfd, const char *path, enum in_root_create create, int mo
     }
 }
 
-int
-open_in_root (int rootfd, const char *path, enum in_root_create create, int mode, hull_err *err)
+static int
+open_in_root_depth (int rootfd, const char *path, enum in_root_create create, int mode, int depth, hull_err *err)
 {
   int fd = openat2_in_root (rootfd, path, O_PATH);
   if (fd >= 0)
     return fd;
   if (errno != ENOENT || create == IN_ROOT_NO_CREATE)
     return hull_error (err, errno, "open `%s` in the rootfs", path);
-  return create_in_root (rootfd, path, create, mode, err);
+  return create_in_root (rootfd, path, create, mode, depth, err);
+}
+
+int
+open_in_root (int rootfd, const char *path, enum in_root_create create, int mode, hull_err *err)
+{
+  return open_in_root_depth (rootfd, path, create, mode, 0, err);
 }
 
 int
