@@ -123,3 +123,21 @@ start_sleeper() {
     run hull exec "$ID" true
     assert_failure
 }
+
+@test "exec: into a container with a user namespace" {
+    local d=$BUNDLE
+    while [ "$d" != / ] && [ "$d" != "$(dirname "$BATS_RUN_TMPDIR")" ]; do chmod a+x "$d"; d=$(dirname "$d"); done
+    chown -R 100000:100000 "$BUNDLE/rootfs"
+    update_config '.linux.namespaces += [{"type": "user"}]
+        | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+        | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+    start_sleeper
+    run hull exec "$ID" sh -c 'id -u; readlink /proc/self/ns/user; tr -s " " </proc/self/uid_map'
+    assert_success
+    assert_line --index 0 0
+    assert_line --index 1 "$(readlink /proc/$PID/ns/user)"
+    assert_line --index 2 ' 0 100000 65536'
+    run hull exec --user 1000:1000 "$ID" id -u
+    assert_success
+    assert_output 1000
+}
