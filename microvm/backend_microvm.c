@@ -265,7 +265,7 @@ monitor_main (struct monitor *m)
   int log_fd = open (m->console, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   m->qc.control_fd = sv[1];
   m->qc.console_fd = log_fd;
-  if (microvm_qemu_spawn (&m->qc, &vmm, &err) < 0)
+  if (microvm_vmm_spawn (&m->qc, &vmm, &err) < 0)
     {
       report (m->report_fd, err->msg);
       microvm_net_release (&net);
@@ -381,7 +381,7 @@ prepare (struct hull_container *c, const struct ns_spawn_opts *opts, struct moni
   if (microvm_image_prepare (&io, err) < 0)
     return -1;
   m->qc = (struct microvm_qemu_config) {
-    .qemu = getenv ("HULL_QEMU"), .kernel = m->kernel, .initrd = m->initrd, .disk = m->image, .cpus = vm.cpus,
+    .engine = vm.engine, .qemu = getenv ("HULL_QEMU"), .kernel = m->kernel, .initrd = m->initrd, .disk = m->image, .cpus = vm.cpus,
     .memory_mib = vm.memory_mib, .kvm = microvm_host_has_hw_kvm (), .control_fd = -1, .console_fd = -1, .tap_fd = -1,
     .shares = m->files.shares, .n_shares = m->files.n_shares,
   };

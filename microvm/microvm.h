@@ -103,8 +103,16 @@ void microvm_net_release (struct microvm_net *n);
 
 /* ---- qemu.c ---- */
 
+enum microvm_engine
+{
+  MICROVM_ENGINE_QEMU,       /* qemu-system-x86_64 -M microvm (KVM or TCG) */
+  MICROVM_ENGINE_BUILTIN,    /* microvm/vmm/ (hardware KVM only) */
+};
+
+/* One VM to start, whichever the engine (the name is historical). */
 struct microvm_qemu_config
 {
+  enum microvm_engine engine;
   const char *qemu;          /* NULL: qemu-system-x86_64 from $PATH */
   const char *kernel;        /* bzImage */
   const char *initrd;        /* initramfs.cpio.gz holding hull-init */
@@ -130,6 +138,19 @@ char **microvm_qemu_argv (const struct microvm_qemu_config *c, int control_fd_in
 /* Starts QEMU with the control socket as fd 3, the TAP as fd 4 and the
    console on stdout/stderr.  Returns the pid. */
 int microvm_qemu_spawn (const struct microvm_qemu_config *c, pid_t *pid, hull_err *err);
+/* The guest kernel's command line for c (malloc'd). */
+char *microvm_guest_cmdline (const struct microvm_qemu_config *c);
+/* Starts c->engine. */
+int microvm_vmm_spawn (const struct microvm_qemu_config *c, pid_t *pid, hull_err *err);
+
+/* ---- builtin.c ---- */
+
+struct vmm_config;
+/* The built-in VMM's configuration for c (pointers into c and cmdline). */
+int microvm_builtin_config (const struct microvm_qemu_config *c, const char *cmdline, struct vmm_config *cfg,
+                            hull_err *err);
+/* Runs vmm_run() in a child process; refused without hardware KVM. */
+int microvm_builtin_spawn (const struct microvm_qemu_config *c, pid_t *pid, hull_err *err);
 
 /* ---- vm_setup.c ---- */
 
@@ -151,6 +172,7 @@ struct microvm_vm_settings
 {
   unsigned cpus, memory_mib;
   uint64_t disk_mib;
+  enum microvm_engine engine;   /* io.hull.vmm; default: builtin with hardware KVM, else qemu */
 };
 int microvm_vm_settings (const struct oci_spec *spec, struct microvm_vm_settings *out, hull_err *err);
 /* The last lines of a guest console log on one line (control bytes

@@ -153,7 +153,8 @@ microvm_net_prepare (struct microvm_net *n, int tun_fd, hull_err *err)
     }
   if (n->tap_fd < 0 && microvm_net_open_tun (&n->tap_fd, err) < 0)
     return -1;
-  ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+  /* With the virtio-net header: the built-in VMM needs it, QEMU probes it. */
+  ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
   snprintf (ifr.ifr_name, IFNAMSIZ, "hulltap%%d");
   if (ioctl (n->tap_fd, TUNSETIFF, &ifr) < 0)
     {

@@ -85,11 +85,18 @@ qemu_escape (const char *s)
   return out;
 }
 
+char *
+microvm_guest_cmdline (const struct microvm_qemu_config *c)
+{
+  return xasprintf ("%s%s%s", GUEST_CMDLINE, c->extra_cmdline ? " " : "", c->extra_cmdline ? c->extra_cmdline : "");
+}
+
 char **
 microvm_qemu_argv (const struct microvm_qemu_config *c, int control_fd)
 {
   struct argv_builder b = { 0 };
   cleanup_free char *disk = qemu_escape (c->disk);
+  cleanup_free char *cmdline = microvm_guest_cmdline (c);
 
   add (&b, "%s", c->qemu ? c->qemu : "qemu-system-x86_64");
   add (&b, "-M");
@@ -118,7 +125,7 @@ microvm_qemu_argv (const struct microvm_qemu_config *c, int control_fd)
   add (&b, "-initrd");
   add (&b, "%s", c->initrd);
   add (&b, "-append");
-  add (&b, "%s%s%s", GUEST_CMDLINE, c->extra_cmdline ? " " : "", c->extra_cmdline ? c->extra_cmdline : "");
+  add (&b, "%s", cmdline);
   add (&b, "-drive");
   add (&b, "id=root,file=%s,format=raw,if=none,cache=unsafe", disk);
   add (&b, "-device");
@@ -239,4 +246,12 @@ microvm_qemu_spawn (const struct microvm_qemu_config *c, pid_t *pid_out, hull_er
     }
   *pid_out = pid;
   return 0;
+}
+
+int
+microvm_vmm_spawn (const struct microvm_qemu_config *c, pid_t *pid, hull_err *err)
+{
+  if (c->engine == MICROVM_ENGINE_BUILTIN)
+    return microvm_builtin_spawn (c, pid, err);
+  return microvm_qemu_spawn (c, pid, err);
 }

@@ -182,12 +182,12 @@ run (const struct opts *o, char *workdir, int *status, hull_err *err)
       cfg.net = net.cfg;
     }
   struct microvm_qemu_config qc = {
-    .qemu = o->qemu, .kernel = kernel, .initrd = initrd, .disk = image, .cpus = o->cpus ? o->cpus : vm.cpus,
+    .engine = vm.engine, .qemu = o->qemu, .kernel = kernel, .initrd = initrd, .disk = image, .cpus = o->cpus ? o->cpus : vm.cpus,
     .memory_mib = o->memory_mib ? o->memory_mib : vm.memory_mib, .kvm = microvm_host_has_hw_kvm (), .control_fd = sv[1], .console_fd = log_fd,
     .tap_fd = net.tap_fd, .shares = files.shares, .n_shares = files.n_shares,
   };
   memcpy (qc.mac, net.cfg.mac, 6);
-  if (microvm_qemu_spawn (&qc, &vmm, err) < 0)
+  if (microvm_vmm_spawn (&qc, &vmm, err) < 0)
     goto out;
   close (sv[1]);
   sv[1] = -1;

@@ -129,11 +129,8 @@ check_annotations (const struct oci_spec *spec, hull_err *err)
       const char *key = spec->annotations.items[i].key, *value = spec->annotations.items[i].value;
       if (strcmp (key, MICROVM_ANNOTATION_VMM) == 0)
         {
-          if (strcmp (value, "qemu") == 0)
+          if (strcmp (value, "qemu") == 0 || strcmp (value, "builtin") == 0)
             continue;
-          if (strcmp (value, "builtin") == 0)
-            return hull_error (err, ENOTSUP, "annotation " MICROVM_ANNOTATION_VMM "=builtin: the built-in VMM does not "
-                                             "run containers yet; use " MICROVM_ANNOTATION_VMM "=qemu");
           return hull_error (err, EINVAL, "invalid annotation " MICROVM_ANNOTATION_VMM "=`%s`: use qemu or builtin", value);
         }
       if (strncmp (key, "io.hull.vm.", 11) != 0)
@@ -178,6 +175,11 @@ microvm_vm_settings (const struct oci_spec *spec, struct microvm_vm_settings *ou
   if (out->memory_mib < 64)
     return hull_error (err, EINVAL, "annotation " MICROVM_ANNOTATION_MEMORY ": at least 64 MiB are needed");
   out->disk_mib = disk;
+  const char *vmm = oci_annotation (spec, MICROVM_ANNOTATION_VMM);
+  if (vmm)
+    out->engine = strcmp (vmm, "builtin") == 0 ? MICROVM_ENGINE_BUILTIN : MICROVM_ENGINE_QEMU;
+  else
+    out->engine = microvm_host_has_hw_kvm () ? MICROVM_ENGINE_BUILTIN : MICROVM_ENGINE_QEMU;
   return 0;
 }
 

@@ -238,3 +238,19 @@ teardown_file() {
         "prestart createRuntime createContainer startContainer poststart poststop "
     assert_no_leftovers "$id"
 }
+
+@test "microvm lifecycle: io.hull.vmm=builtin boots with hardware KVM, and is refused clearly without it" {
+    update_config '.annotations["io.hull.vmm"] = "builtin" | .process.args = ["sh", "-c", "uname -r; exit 6"]'
+    local id
+    id=$(test_id)
+    if grep -qwE 'vmx|svm' /proc/cpuinfo; then
+        run hull run -b "$BUNDLE" "$id" </dev/null
+        assert_equal "$status" 6
+        assert_output --regexp 'microvm'
+    else
+        run --separate-stderr hull create -b "$BUNDLE" "$id" </dev/null
+        assert_failure
+        [[ "$stderr" == *"io.hull.vmm=builtin needs hardware KVM"*"use io.hull.vmm=qemu"* ]] || fail "stderr: $stderr"
+    fi
+    assert_no_leftovers "$id"
+}

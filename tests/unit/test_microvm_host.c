@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "microvm/microvm.h"
+#include "microvm/vmm/vmm.h"
 #include "runtime/util.h"
 #include "tests/unit/tap.h"
 
@@ -183,6 +184,36 @@ test_qemu_argv (void)
 }
 
 static void
+test_builtin_config (void)
+{
+  struct microvm_qemu_config c = { .engine = MICROVM_ENGINE_BUILTIN, .kernel = "/k/bzImage", .initrd = "/k/i.gz",
+                                   .disk = "/s/rootfs.ext4", .cpus = 2, .memory_mib = 300, .control_fd = 9,
+                                   .console_fd = 5, .tap_fd = 7, .mac = { 2, 0, 0, 0, 0, 1 } };
+  cleanup_free char *cmdline = microvm_guest_cmdline (&c);
+  struct vmm_config cfg;
+  hull_err err = NULL;
+
+  TAP_EQ_INT (microvm_builtin_config (&c, cmdline, &cfg, &err), 0, "built-in VMM config built");
+  TAP_OK (cfg.cpus == 2 && cfg.mem_mib == 300 && strcmp (cfg.kernel_path, "/k/bzImage") == 0
+              && strstr (cfg.cmdline, "reboot=t") != NULL,
+          "kernel, size and the same command line as with QEMU");
+  TAP_OK (cfg.n_disks == 1 && strcmp (cfg.disks[0].path, "/s/rootfs.ext4") == 0 && ! cfg.disks[0].readonly,
+          "the rootfs image as a writable virtio-blk disk");
+  TAP_OK (cfg.n_nets == 1 && cfg.nets[0].tap_fd == 7 && cfg.nets[0].has_mac && cfg.nets[0].mac[5] == 1,
+          "virtio-net over the TAP with the container's MAC");
+  TAP_OK (cfg.n_console_ports == 2 && cfg.console_ports[0].name == NULL
+              && strcmp (cfg.console_ports[1].name, HULL_PROTO_PORT_NAME) == 0 && cfg.console_ports[1].in_fd == 9
+              && cfg.console_ports[1].out_fd == 9 && cfg.serial_out_fd == 5,
+          "the control port on the socket, the serial console to the log");
+  struct microvm_share sh = { "hull0", "/d", false };
+  c.shares = &sh;
+  c.n_shares = 1;
+  TAP_EQ_INT (microvm_builtin_config (&c, cmdline, &cfg, &err), -1, "directory shares need QEMU");
+  TAP_OK (err && strstr (err->msg, "io.hull.vmm=qemu"), "the error says which engine has them");
+  hull_error_release (&err);
+}
+
+static void
 test_tree_and_image (void)
 {
   cleanup_free char *root = xasprintf ("%s/rootfs", tmpdir);
@@ -276,6 +307,7 @@ main (void)
   test_guest_config ();
   test_mount_options ();
   test_qemu_argv ();
+  test_builtin_config ();
   test_tree_and_image ();
   cleanup_free char *rm = xasprintf ("rm -rf %s", tmpdir);
   if (system (rm) != 0)

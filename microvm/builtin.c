@@ -1,0 +1,96 @@
+/* hull's own VMM (microvm/vmm/) as the engine: the same devices, guest
+ * kernel, init and control port as with QEMU, run in a child process
+ * through vmm_run().  Linux guests need hardware KVM (vmx/svm): on hosts
+ * whose /dev/kvm is software virtualization, QEMU/TCG is the engine. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "microvm/microvm.h"
+#include "microvm/vmm/vmm.h"
+#include "runtime/util.h"
+
+int
+microvm_builtin_config (const struct microvm_qemu_config *c, const char *cmdline, struct vmm_config *cfg,
+                        hull_err *err)
+{
+  if (c->n_shares > 0)
+    return hull_error (err, ENOTSUP, "directory bind mounts need io.hull.vmm=qemu (the built-in VMM has no virtio-9p)");
+  vmm_config_init (cfg);
+  cfg->kernel_path = c->kernel;
+  cfg->initrd_path = c->initrd;
+  cfg->cmdline = cmdline;
+  cfg->cpus = c->cpus ? c->cpus : 1;
+  cfg->mem_mib = c->memory_mib ? c->memory_mib : 256;
+  if (cfg->cpus > VMM_MAX_CPUS || cfg->mem_mib > VMM_MAX_MEM_MIB)
+    return hull_error (err, EINVAL, "the built-in VMM runs at most %d vCPUs and %d MiB", VMM_MAX_CPUS,
+                       VMM_MAX_MEM_MIB);
+  cfg->serial_in_fd = -1;
+  cfg->serial_out_fd = c->console_fd;
+  cfg->disks[0] = (struct vmm_disk_config) { .path = c->disk, .readonly = false, .id = "rootfs" };
+  cfg->n_disks = 1;
+  if (c->tap_fd >= 0)
+    {
+      cfg->nets[0] = (struct vmm_net_config) { .tap_name = NULL, .tap_fd = c->tap_fd, .has_mac = true };
+      memcpy (cfg->nets[0].mac, c->mac, 6);
+      cfg->n_nets = 1;
+    }
+  /* Port 0 is hvc0, unused; the control port is read and written through
+     the one socket. */
+  cfg->console_ports[0] = (struct vmm_console_port_config) { .name = NULL, .in_fd = -1, .out_fd = -1 };
+  cfg->console_ports[1] = (struct vmm_console_port_config) {
+    .name = HULL_PROTO_PORT_NAME, .in_fd = c->control_fd, .out_fd = c->control_fd,
+  };
+  cfg->n_console_ports = 2;
+  return 0;
+}
+
+int
+microvm_builtin_spawn (const struct microvm_qemu_config *c, pid_t *pid_out, hull_err *err)
+{
+  struct vmm_config cfg;
+  cleanup_free char *cmdline = microvm_guest_cmdline (c);
+
+  if (! c->kvm)
+    return hull_error (err, ENOTSUP, "io.hull.vmm=builtin needs hardware KVM (vmx/svm): this host's /dev/kvm "
+                                     "cannot run Linux guests; use io.hull.vmm=qemu");
+  if (access (c->kernel, R_OK) < 0)
+    return hull_error (err, errno, "guest kernel `%s`", c->kernel);
+  if (microvm_builtin_config (c, cmdline, &cfg, err) < 0)
+    return -1;
+  pid_t parent = getpid ();
+  pid_t pid = fork ();
+  if (pid < 0)
+    return hull_error (err, errno, "fork the VMM");
+  if (pid == 0)
+    {
+      struct vmm_exit ex;
+      struct vmm_err verr = { 0 };
+      prctl (PR_SET_PDEATHSIG, SIGKILL);
+      if (getppid () != parent)
+        _exit (1);
+      int null = open ("/dev/null", O_RDWR | O_CLOEXEC);
+      int con = c->console_fd >= 0 ? c->console_fd : null;
+      if (null < 0 || dup2 (null, 0) < 0 || dup2 (con, 1) < 0 || dup2 (con, 2) < 0)
+        _exit (1);
+      sigset_t none;
+      sigemptyset (&none);
+      sigprocmask (SIG_SETMASK, &none, NULL);
+      prctl (PR_SET_NAME, "hull-vmm");
+      if (vmm_run (&cfg, &ex, &verr) < 0)
+        {
+          dprintf (2, "hull-vmm: %s\n", verr.msg);
+          _exit (1);
+        }
+      if (ex.reason == VMM_EXIT_ERROR)
+        dprintf (2, "hull-vmm: guest stopped: %s\n", ex.detail);
+      _exit (ex.status);
+    }
+  *pid_out = pid;
+  return 0;
+}
