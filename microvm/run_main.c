@@ -1,14 +1,14 @@
-/* hull-microvm-run: runs a bundle's process in a QEMU microVM, as a debug
- * and test driver for the microVM pieces before they are wired into the
- * runtime's lifecycle.  It builds the rootfs image, boots the guest kernel
+/* hull-microvm-run: runs a bundle's process in a microVM (QEMU unless
+ * --vmm or the annotation io.hull.vmm says otherwise), as a debug and test
+ * driver for the microVM pieces without the runtime's lifecycle.  It builds the rootfs image, boots the guest kernel
  * with hull-init, relays stdio and signals, and exits with the process's
  * status (128+n for a signal).  Nothing is left behind: the image copy, the
- * console log and QEMU go away with it (the image cache stays).
+ * console log and the VMM go away with it (the image cache stays).
  *
  *   hull-microvm-run [--kernel BZIMAGE] [--initrd CPIO] [--qemu PATH]
  *                    [--cpus N] [--memory MIB] [--disk-size MIB]
  *                    [--image-cache DIR] [--boot-timeout SECONDS]
- *                    [--console-log FILE] [--exec-server DIR] BUNDLE
+ *                    [--console-log FILE] [--exec-server DIR] [--vmm qemu|builtin] BUNDLE
  *   hull-microvm-run --exec DIR [--] ARGS...
  *
  * --exec-server DIR also serves exec requests on DIR/microvm-exec.sock
@@ -36,7 +36,7 @@
 
 struct opts
 {
-  const char *kernel, *initrd, *qemu, *cache, *console_log, *bundle, *exec_server, *exec_dir;
+  const char *kernel, *initrd, *qemu, *cache, *console_log, *bundle, *exec_server, *exec_dir, *vmm;
   char **exec_args;
   unsigned cpus, memory_mib, boot_timeout_s;
   uint64_t disk_mib;
@@ -48,7 +48,7 @@ usage (int code)
   fprintf (code ? stderr : stdout,
            "usage: " PROG " [--kernel BZIMAGE] [--initrd CPIO] [--qemu PATH] [--cpus N] [--memory MIB]\n"
            "       [--disk-size MIB] [--image-cache DIR] [--boot-timeout SECONDS] [--console-log FILE]\n"
-           "       [--exec-server DIR] BUNDLE\n"
+           "       [--exec-server DIR] [--vmm qemu|builtin] BUNDLE\n"
            "       " PROG " --exec DIR [--] ARGS...\n");
   exit (code);
 }
@@ -77,6 +77,7 @@ parse_args (int argc, char **argv, struct opts *o)
     { "image-cache", required_argument, NULL, 'C' },  { "boot-timeout", required_argument, NULL, 't' },
     { "console-log", required_argument, NULL, 'l' },  { "help", no_argument, NULL, 'h' },
     { "exec-server", required_argument, NULL, 'S' },  { "exec", required_argument, NULL, 'E' },
+    { "vmm", required_argument, NULL, 'V' },
     { NULL, 0, NULL, 0 },
   };
   int ch;
@@ -94,6 +95,14 @@ parse_args (int argc, char **argv, struct opts *o)
       case 'l': o->console_log = optarg; break;
       case 'S': o->exec_server = optarg; break;
       case 'E': o->exec_dir = optarg; break;
+      case 'V':
+        if (strcmp (optarg, "qemu") != 0 && strcmp (optarg, "builtin") != 0)
+          {
+            fprintf (stderr, PROG ": --vmm: `%s` is not qemu or builtin\n", optarg);
+            exit (2);
+          }
+        o->vmm = optarg;
+        break;
       case 'h': usage (0);
       default: usage (2);
       }
@@ -182,7 +191,9 @@ run (const struct opts *o, char *workdir, int *status, hull_err *err)
       cfg.net = net.cfg;
     }
   struct microvm_qemu_config qc = {
-    .engine = vm.engine, .qemu = o->qemu, .kernel = kernel, .initrd = initrd, .disk = image, .cpus = o->cpus ? o->cpus : vm.cpus,
+    .engine = o->vmm ? (strcmp (o->vmm, "builtin") == 0 ? MICROVM_ENGINE_BUILTIN : MICROVM_ENGINE_QEMU)
+              : oci_annotation (spec, MICROVM_ANNOTATION_VMM) ? vm.engine : MICROVM_ENGINE_QEMU,
+    .qemu = o->qemu, .kernel = kernel, .initrd = initrd, .disk = image, .cpus = o->cpus ? o->cpus : vm.cpus,
     .memory_mib = o->memory_mib ? o->memory_mib : vm.memory_mib, .kvm = microvm_host_has_hw_kvm (), .control_fd = sv[1], .console_fd = log_fd,
     .tap_fd = net.tap_fd, .shares = files.shares, .n_shares = files.n_shares,
   };
