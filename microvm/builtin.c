@@ -20,7 +20,7 @@ microvm_builtin_config (const struct microvm_qemu_config *c, const char *cmdline
                         hull_err *err)
 {
   if (c->n_shares > 0)
-    return hull_error (err, ENOTSUP, "directory bind mounts need io.hull.vmm=qemu (the built-in VMM has no virtio-9p)");
+    return hull_error (err, 0, "directory bind mounts need io.hull.vmm=qemu (the built-in VMM has no virtio-9p)");
   vmm_config_init (cfg);
   cfg->kernel_path = c->kernel;
   cfg->initrd_path = c->initrd;
@@ -57,7 +57,7 @@ microvm_builtin_spawn (const struct microvm_qemu_config *c, pid_t *pid_out, hull
   cleanup_free char *cmdline = microvm_guest_cmdline (c);
 
   if (! c->kvm)
-    return hull_error (err, ENOTSUP, "io.hull.vmm=builtin needs hardware KVM (vmx/svm): this host's /dev/kvm "
+    return hull_error (err, 0, "io.hull.vmm=builtin needs hardware KVM (vmx/svm): this host's /dev/kvm "
                                      "cannot run Linux guests; use io.hull.vmm=qemu");
   if (access (c->kernel, R_OK) < 0)
     return hull_error (err, errno, "guest kernel `%s`", c->kernel);
