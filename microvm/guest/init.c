@@ -63,7 +63,7 @@ sleep_ms (long ms)
 static int
 open_control_port (void)
 {
-  for (int tries = 0; tries < 300; tries++)
+  for (int tries = 0; tries < 1500; tries++)   /* 30 s: TCG on a loaded host is slow */
     {
       DIR *d = opendir ("/sys/class/virtio-ports");
       struct dirent *de;

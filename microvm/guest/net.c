@@ -48,7 +48,7 @@ set_inet (struct sockaddr *sa, const uint8_t a[4])
 static int
 find_ethernet (char name[IFNAMSIZ])
 {
-  for (int tries = 0; tries < 100; tries++)
+  for (int tries = 0; tries < 500; tries++)   /* 10 s */
     {
       struct if_nameindex *ifs = if_nameindex ();
       for (struct if_nameindex *i = ifs; i && i->if_index; i++)

@@ -139,7 +139,7 @@ static int
 wait_for_device (const char *path)
 {
   struct stat st;
-  for (int i = 0; i < 250; i++)
+  for (int i = 0; i < 1500; i++)   /* 30 s */
     {
       if (stat (path, &st) == 0)
         return 0;
