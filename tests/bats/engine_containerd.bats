@@ -50,8 +50,9 @@ teardown() {
     true
 }
 
+# A hung engine fails its test instead of the whole suite.
 ctr_() {
-    "$ENGINES/containerd.sh" ctr "$CTRD_DIR" -n "$CTRD_NS" "$@"
+    timeout -k 10 300 "$ENGINES/containerd.sh" ctr "$CTRD_DIR" -n "$CTRD_NS" "$@"
 }
 
 # ctr_run [FLAGS...] IMAGE ID [ARGS...]: `ctr run` with hull as the shim's runtime.
@@ -61,7 +62,7 @@ ctr_run() {
 
 # The same as one shell command line, for `script` (a pty for --tty).
 ctr_cmdline() {
-    printf '%q ' "$ENGINES/containerd.sh" ctr "$CTRD_DIR" -n "$CTRD_NS" "$@"
+    printf '%q ' timeout -k 10 300 "$ENGINES/containerd.sh" ctr "$CTRD_DIR" -n "$CTRD_NS" "$@"
 }
 
 task_field() {   # task_field ID pid|status

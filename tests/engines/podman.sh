@@ -57,6 +57,10 @@ netns = "none"
 log_driver = "k8s-file"
 default_ulimits = [ "nofile=$nofile:$nofile", "nproc=$nproc:$nproc" ]
 [engine]
+# The default shm locks live in one /dev/shm/libpod_lock for every podman on
+# the host: two private podmans would share lock numbers.  File locks live in
+# tmp_dir.
+lock_type = "file"
 cgroup_manager = "cgroupfs"
 events_logger = "file"
 events_logfile_path = "$dir/events.log"
@@ -69,10 +73,13 @@ TOML
     echo 'unqualified-search-registries = []' >"$dir/registries.conf"
 }
 
-conmon_pids() {
+# conmon and the `podman container cleanup` it runs when a container exits:
+# every process whose command line names a path under DIR.
+engine_pids() {
     local dir=$1 p
     for p in /proc/[0-9]*; do
-        tr '\0' ' ' 2>/dev/null <"$p/cmdline" | grep -qF -- "$dir/" && [ "$(cat "$p/comm" 2>/dev/null)" = conmon ] && echo "${p#/proc/}"
+        [ "${p#/proc/}" = $$ ] && continue
+        tr '\0' ' ' 2>/dev/null <"$p/cmdline" | grep -qF -- "$dir/" && echo "${p#/proc/}"
     done
 }
 
@@ -89,7 +96,13 @@ clean() {
             "$rt" delete --force "$id" >/dev/null 2>&1 && break
         done
     done
-    for pid in $(conmon_pids "$dir"); do
+    # Give the cleanups of containers that just exited (run --rm) their
+    # time, then stop whatever is left.
+    for ((i = 0; i < 300; i++)); do
+        [ -z "$(engine_pids "$dir")" ] && break
+        sleep 0.1
+    done
+    for pid in $(engine_pids "$dir"); do
         kill -KILL "$pid" 2>/dev/null
         for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     done
