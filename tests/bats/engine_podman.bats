@@ -140,6 +140,38 @@ assert_runtime_clean() {
     assert_output $'67108864\n17'
 }
 
+@test "podman: update changes a running container's memory limit through hull update" {
+    pm run -d --name "$NAME" --memory 64m "$IMAGE" sleep 1000
+    wait_running "$NAME"
+    run pm update --memory 128m "$NAME"
+    assert_success
+    run pm exec "$NAME" sh -c 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max'
+    assert_success
+    assert_output 134217728
+}
+
+@test "podman: pause freezes the container, unpause thaws it" {
+    pm run -d --name "$NAME" "$IMAGE" sleep 1000
+    wait_running "$NAME"
+    local pid path
+    pid=$(pm inspect --format '{{.State.Pid}}' "$NAME")
+    run pm pause "$NAME"
+    assert_success
+    assert_equal "$(pm inspect --format '{{.State.Status}}' "$NAME")" paused
+    path=$(awk -F: '$2 == "freezer" { print $3 }' "/proc/$pid/cgroup")
+    if [ -n "$path" ]; then
+        assert_equal "$(cat "/sys/fs/cgroup/freezer$path/freezer.state")" FROZEN
+    else
+        grep -q '^frozen 1$' "/sys/fs/cgroup$(awk -F: '$1 == "0" { print $3 }' "/proc/$pid/cgroup")/cgroup.events"
+    fi
+    run pm unpause "$NAME"
+    assert_success
+    assert_equal "$(pm inspect --format '{{.State.Status}}' "$NAME")" running
+    if [ -n "$path" ]; then
+        assert_equal "$(cat "/sys/fs/cgroup/freezer$path/freezer.state")" THAWED
+    fi
+}
+
 @test "podman: --pids-limit stops a fork bomb at the limit" {
     # The inner shell forks sleepers until fork fails (ash then exits); the
     # outer one reads the pids controller's counters and kills the rest.
