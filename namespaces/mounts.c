@@ -112,7 +112,12 @@ mount_bind (struct ns_init *in, const struct oci_mount *m, const char *source, c
   if (target < 0)
     return hull_error_wrap (err, "mount `%s`", m->destination);
   fd_path (target, p);
-  if (mount (src, p, NULL, MS_BIND | (o->flags & MS_REC), NULL) < 0)
+  if (o->idmap && o->idmap_fd >= 0)
+    {
+      if (idmap_mount (o->idmap_fd, target, src, err) < 0)
+        return hull_error_wrap (err, "mount `%s`", m->destination);
+    }
+  else if (mount (src, p, NULL, MS_BIND | (o->flags & MS_REC), NULL) < 0)
     return hull_error (err, errno, "bind mount `%s` on `%s`", src, m->destination);
 
   if (o->flags & ~(MS_BIND | MS_REC | MS_REMOUNT | MS_SILENT))
@@ -197,7 +202,7 @@ mount_fs (struct ns_init *in, const struct oci_mount *m, const struct mount_opts
 }
 
 static int
-mount_one (struct ns_init *in, const struct oci_mount *m, hull_err *err)
+mount_one (struct ns_init *in, const struct oci_mount *m, size_t index, hull_err *err)
 {
   struct mount_opts o;
   int ret;
@@ -206,11 +211,7 @@ mount_one (struct ns_init *in, const struct oci_mount *m, hull_err *err)
     return hull_error (err, 0, "mount: empty destination");
   if (mount_opts_parse (&m->options, &o, err) < 0)
     return hull_error_wrap (err, "mount `%s`", m->destination);
-  if (o.idmap)
-    {
-      mount_opts_free (&o);
-      return hull_error (err, 0, "mount `%s`: idmap mounts are not supported", m->destination);
-    }
+  o.idmap_fd = in->idmap_fds != NULL ? in->idmap_fds[index] : -1;
 
   if (mount_is_bind (m, &o))
     {
@@ -243,7 +244,7 @@ int
 mounts_apply (struct ns_init *in, hull_err *err)
 {
   for (size_t i = 0; i < in->spec->mounts_len; i++)
-    if (mount_one (in, &in->spec->mounts[i], err) < 0)
+    if (mount_one (in, &in->spec->mounts[i], i, err) < 0)
       return -1;
   return 0;
 }

@@ -49,6 +49,7 @@ struct mount_opts
   char *data;                 /* comma-joined filesystem options, or NULL */
   bool tmpcopyup;
   bool idmap, ridmap;
+  int idmap_fd;               /* set by the caller: the detached idmapped tree */
 };
 int mount_opts_parse (const struct oci_strv *options, struct mount_opts *out, hull_err *err);
 void mount_opts_free (struct mount_opts *o);
@@ -120,6 +121,7 @@ struct ns_init
   int seccomp_sock;    /* connected to linux.seccomp.listenerPath, or -1 */
   pid_t host_pid;      /* our pid as the host sees it */
   struct seccomp_prog seccomp;
+  int *idmap_fds;      /* per mounts[] entry: detached idmapped tree of an idmap mount, or -1 */
 };
 
 /* nstypes.c */
@@ -127,6 +129,13 @@ int ns_clone_flag (enum oci_namespace_type type);
 const char *ns_proc_name (enum oci_namespace_type type);
 /* Opens a namespace path and checks its type; returns the fd. */
 int ns_open_path (enum oci_namespace_type type, const char *path, hull_err *err);
+
+/* idmap.c: idmap/ridmap bind mounts, idmapped by the parent (it holds
+   CAP_SYS_ADMIN where the source filesystem lives) as detached trees. */
+int idmap_prepare (const struct oci_spec *spec, const char *bundle, int **fds, hull_err *err);
+void idmap_release (const struct oci_spec *spec, int **fds);
+/* In the init: attach the detached tree on `target`. */
+int idmap_mount (int tree, int target, const char *what, hull_err *err);
 
 /* userns.c */
 char *userns_format_map (const struct oci_id_mapping *m, size_t n);

@@ -189,20 +189,24 @@ validate_spec (const struct ns_spawn_opts *opts, struct ns_init *in, hull_err *e
 static void
 close_inherited_fds (const struct ns_init *in)
 {
-  int keep[4] = { in->sync_fd, in->opts->console_socket_fd, in->fifo_fd, -1 };
-  unsigned first_free = 3 + (in->opts->preserve_fds > 0 ? (unsigned) in->opts->preserve_fds : 0);
-  unsigned from = first_free;
+  size_t n = 0, cap = 3 + in->spec->mounts_len;
+  cleanup_free int *keep = xcalloc (cap, sizeof *keep);
+  unsigned from = 3 + (in->opts->preserve_fds > 0 ? (unsigned) in->opts->preserve_fds : 0);
 
-  /* Sort the fds that may lie above the preserved ones. */
-  for (int i = 0; i < 3; i++)
-    for (int j = i + 1; j < 3; j++)
-      if (keep[j] >= 0 && (keep[i] < 0 || keep[j] < keep[i]))
-        {
-          keep[3] = keep[i];
-          keep[i] = keep[j];
-          keep[j] = keep[3];
-        }
-  for (int i = 0; i < 3; i++)
+  keep[n++] = in->sync_fd;
+  keep[n++] = in->opts->console_socket_fd;
+  keep[n++] = in->fifo_fd;
+  for (size_t i = 0; in->idmap_fds != NULL && i < in->spec->mounts_len; i++)
+    keep[n++] = in->idmap_fds[i];
+  /* Ascending; -1 entries first and skipped. */
+  for (size_t i = 1; i < n; i++)
+    for (size_t j = i; j > 0 && keep[j] < keep[j - 1]; j--)
+      {
+        int t = keep[j];
+        keep[j] = keep[j - 1];
+        keep[j - 1] = t;
+      }
+  for (size_t i = 0; i < n; i++)
     {
       if (keep[i] < 0 || (unsigned) keep[i] < from)
         continue;
@@ -404,6 +408,7 @@ ns_spawn (const struct ns_spawn_opts *opts, pid_t *pidp, hull_err *err)
   int ret;
 
   in.process = opts->spec->process;
+  in.idmap_fds = NULL;
   ret = plan_namespaces (opts->spec, &plan, &in, err);
   if (ret == 0)
     ret = validate_spec (opts, &in, err);
@@ -413,6 +418,11 @@ ns_spawn (const struct ns_spawn_opts *opts, pid_t *pidp, hull_err *err)
       plan_free (&plan);
       return ret;
     }
+  if (idmap_prepare (opts->spec, opts->bundle, &in.idmap_fds, err) < 0)
+    {
+      plan_free (&plan);
+      return -1;
+    }
   /* Opened here, by the runtime: the init may not be able to reach the
      state directory (a user namespace) and must not need to. */
   if (opts->exec_fifo != NULL)
@@ -421,12 +431,14 @@ ns_spawn (const struct ns_spawn_opts *opts, pid_t *pidp, hull_err *err)
       if (in.fifo_fd < 0)
         {
           plan_free (&plan);
+          idmap_release (opts->spec, &in.idmap_fds);
           return hull_error (err, errno, "open exec fifo `%s`", opts->exec_fifo);
         }
     }
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0)
     {
       plan_free (&plan);
+      idmap_release (opts->spec, &in.idmap_fds);
       if (in.fifo_fd >= 0)
         close (in.fifo_fd);
       return hull_error (err, errno, "socketpair");
@@ -443,7 +455,10 @@ ns_spawn (const struct ns_spawn_opts *opts, pid_t *pidp, hull_err *err)
         close (in.fifo_fd);
       plan_free (&plan);
       if (ret < 0)
-        return ret;
+        {
+          idmap_release (opts->spec, &in.idmap_fds);
+          return ret;
+        }
     }
   else
     {
@@ -455,6 +470,7 @@ ns_spawn (const struct ns_spawn_opts *opts, pid_t *pidp, hull_err *err)
           int e = errno;
           close (in.sync_fd);
           plan_free (&plan);
+          idmap_release (opts->spec, &in.idmap_fds);
           return hull_error (err, e, "clone");
         }
       if (pid == 0)
@@ -464,10 +480,12 @@ ns_spawn (const struct ns_spawn_opts *opts, pid_t *pidp, hull_err *err)
         }
       close (in.sync_fd);
       plan_free (&plan);
+      idmap_release (opts->spec, &in.idmap_fds);
       if (in.new_userns && userns_write_maps (pid, opts->spec->linux_, err) < 0)
         return -1;
     }
 
+  idmap_release (opts->spec, &in.idmap_fds);
   if (in.in_userns && opts->exec_fifo != NULL && fifo_for_userns (opts, pid, err) < 0)
     return -1;
   if (cb != NULL && cb->on_clone != NULL && cb->on_clone (cb->ctx, pid, err) < 0)

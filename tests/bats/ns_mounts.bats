@@ -263,10 +263,46 @@ mi_line() {
     [ ! -e "$BUNDLE/rootfs/opt/app/new" ]
 }
 
-@test "mounts: idmap mounts are refused with a clear error" {
-    add_mount "{\"destination\": \"/m\", \"type\": \"bind\", \"source\": \"$HOSTDIR\", \"options\": [\"bind\", \"idmap\"]}"
+@test "mounts: idmap bind mount with its own mappings" {
+    echo x >"$HOSTDIR/f"
+    chown 0:0 "$HOSTDIR/f"
+    add_mount "{\"destination\": \"/idm\", \"type\": \"bind\", \"source\": \"$HOSTDIR\", \"options\": [\"rbind\", \"idmap\"],
+                \"uidMappings\": [{\"containerID\": 0, \"hostID\": 100000, \"size\": 65536}],
+                \"gidMappings\": [{\"containerID\": 0, \"hostID\": 200000, \"size\": 65536}]}"
+    run_in "stat -c '%u %g' /idm/f; $(mi_line /idm)"
+    assert_success
+    assert_line --index 0 '100000 200000'
+    assert_line --index 1 --partial idmapped
+    [ "$(stat -c %u "$HOSTDIR/f")" = 0 ]
+}
+
+@test "mounts: idmap bind mount takes the container's user namespace mappings by default" {
+    local d=$BUNDLE
+    while [ "$d" != / ] && [ "$d" != "$(dirname "$BATS_RUN_TMPDIR")" ]; do chmod a+x "$d"; d=$(dirname "$d"); done
+    chown -R 100000:100000 "$BUNDLE/rootfs"
+    chmod a+rx "$HOSTDIR"
+    echo x >"$HOSTDIR/f"
+    update_config '.linux.namespaces += [{"type": "user"}]
+        | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+        | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+    add_mount "{\"destination\": \"/idm\", \"type\": \"bind\", \"source\": \"$HOSTDIR\", \"options\": [\"bind\", \"idmap\"]}"
+    run_in "stat -c '%u %g' /idm/f; echo y >>/idm/f && echo writable"
+    assert_success
+    assert_line --index 0 '0 0'
+    assert_line --index 1 writable
+}
+
+@test "mounts: idmap on a non-bind mount, or without any mappings, is refused" {
+    add_mount '{"destination": "/t", "type": "tmpfs", "source": "tmpfs", "options": ["idmap"]}'
     run hull create --bundle "$BUNDLE" "$ID"
     assert_failure
     assert_output --partial 'idmap'
+    assert_no_leftovers "$ID"
+
+    update_config '.mounts |= map(select(.destination != "/t"))'
+    add_mount "{\"destination\": \"/m\", \"type\": \"bind\", \"source\": \"$HOSTDIR\", \"options\": [\"bind\", \"idmap\"]}"
+    run hull create --bundle "$BUNDLE" "$ID"
+    assert_failure
+    assert_output --partial 'uidMappings'
     assert_no_leftovers "$ID"
 }
