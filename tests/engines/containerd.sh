@@ -11,6 +11,10 @@
 #       shims, `RUNTIME --root R delete --force` whatever a runtime left in
 #       DIR/runc, remove the namespaces' cgroups, unmount, remove DIR.
 #
+# CONTAINERD_WRAPPER, when set, is a command line the daemon is started
+# under (`$CONTAINERD_WRAPPER containerd --config ...`), e.g. a private mount
+# namespace; it must exec containerd so that the pid stays the daemon's.
+#
 # Layout of DIR: config.toml, containerd.sock, containerd.log, root/, state/,
 # runc/ (pass `--runc-root DIR/runc/<namespace>` to `ctr run`; the shim
 # would otherwise use /run/containerd/runc).
@@ -56,7 +60,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.a
 [metrics]
   address = ""
 TOML
-    containerd --config "$dir/config.toml" --log-level debug >"$dir/containerd.log" 2>&1 </dev/null &
+    ${CONTAINERD_WRAPPER:-} containerd --config "$dir/config.toml" --log-level "${CONTAINERD_LOG_LEVEL:-debug}" >"$dir/containerd.log" 2>&1 </dev/null &
     echo $! >"$dir/containerd.pid"
     for ((i = 0; i < 600; i++)); do
         if [ -S "$dir/containerd.sock" ] && ctr_in "$dir" version >/dev/null 2>&1; then
