@@ -231,12 +231,6 @@ ns_init_run (struct ns_init *in, hull_err *err)
     return -1;
   if (open_host_proc (in, err) < 0)
     return -1;
-  if (in->spec->linux_ != NULL && in->spec->linux_->seccomp != NULL)
-    {
-      in->seccomp_sock = seccomp_listener_connect (in->spec->linux_->seccomp, err);
-      if (in->seccomp_sock < -1)
-        return -1;
-    }
   if (before_pivot (in, err) < 0)
     return -1;
   if (rootfs_pivot (in, err) < 0)

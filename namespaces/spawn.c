@@ -189,13 +189,14 @@ validate_spec (const struct ns_spawn_opts *opts, struct ns_init *in, hull_err *e
 static void
 close_inherited_fds (const struct ns_init *in)
 {
-  size_t n = 0, cap = 3 + in->spec->mounts_len;
+  size_t n = 0, cap = 4 + in->spec->mounts_len;
   cleanup_free int *keep = xcalloc (cap, sizeof *keep);
   unsigned from = 3 + (in->opts->preserve_fds > 0 ? (unsigned) in->opts->preserve_fds : 0);
 
   keep[n++] = in->sync_fd;
   keep[n++] = in->opts->console_socket_fd;
   keep[n++] = in->fifo_fd;
+  keep[n++] = in->seccomp_sock;
   for (size_t i = 0; in->idmap_fds != NULL && i < in->spec->mounts_len; i++)
     keep[n++] = in->idmap_fds[i];
   /* Ascending; -1 entries first and skipped. */
@@ -395,6 +396,16 @@ fifo_for_userns (const struct ns_spawn_opts *opts, pid_t pid, hull_err *err)
   return 0;
 }
 
+/* What the parent prepared for the child only. */
+static void
+drop_child_fds (struct ns_init *in)
+{
+  idmap_release (in->spec, &in->idmap_fds);
+  if (in->seccomp_sock >= 0)
+    close (in->seccomp_sock);
+  in->seccomp_sock = -1;
+}
+
 int
 ns_spawn (const struct ns_spawn_opts *opts, pid_t *pidp, hull_err *err)
 {
@@ -423,6 +434,18 @@ ns_spawn (const struct ns_spawn_opts *opts, pid_t *pidp, hull_err *err)
       plan_free (&plan);
       return -1;
     }
+  /* The listener lives on the host and may refuse a user-namespaced init:
+     connect as the runtime; the init sends the fd once it has it. */
+  if (opts->spec->linux_ != NULL && opts->spec->linux_->seccomp != NULL)
+    {
+      in.seccomp_sock = seccomp_listener_connect (opts->spec->linux_->seccomp, err);
+      if (in.seccomp_sock < -1)
+        {
+          plan_free (&plan);
+          drop_child_fds (&in);
+          return -1;
+        }
+    }
   /* Opened here, by the runtime: the init may not be able to reach the
      state directory (a user namespace) and must not need to. */
   if (opts->exec_fifo != NULL)
@@ -431,14 +454,14 @@ ns_spawn (const struct ns_spawn_opts *opts, pid_t *pidp, hull_err *err)
       if (in.fifo_fd < 0)
         {
           plan_free (&plan);
-          idmap_release (opts->spec, &in.idmap_fds);
+          drop_child_fds (&in);
           return hull_error (err, errno, "open exec fifo `%s`", opts->exec_fifo);
         }
     }
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0)
     {
       plan_free (&plan);
-      idmap_release (opts->spec, &in.idmap_fds);
+      drop_child_fds (&in);
       if (in.fifo_fd >= 0)
         close (in.fifo_fd);
       return hull_error (err, errno, "socketpair");
@@ -456,7 +479,7 @@ ns_spawn (const struct ns_spawn_opts *opts, pid_t *pidp, hull_err *err)
       plan_free (&plan);
       if (ret < 0)
         {
-          idmap_release (opts->spec, &in.idmap_fds);
+          drop_child_fds (&in);
           return ret;
         }
     }
@@ -470,7 +493,7 @@ ns_spawn (const struct ns_spawn_opts *opts, pid_t *pidp, hull_err *err)
           int e = errno;
           close (in.sync_fd);
           plan_free (&plan);
-          idmap_release (opts->spec, &in.idmap_fds);
+          drop_child_fds (&in);
           return hull_error (err, e, "clone");
         }
       if (pid == 0)
@@ -480,12 +503,12 @@ ns_spawn (const struct ns_spawn_opts *opts, pid_t *pidp, hull_err *err)
         }
       close (in.sync_fd);
       plan_free (&plan);
-      idmap_release (opts->spec, &in.idmap_fds);
+      drop_child_fds (&in);
       if (in.new_userns && userns_write_maps (pid, opts->spec->linux_, err) < 0)
         return -1;
     }
 
-  idmap_release (opts->spec, &in.idmap_fds);
+  drop_child_fds (&in);
   if (in.in_userns && opts->exec_fifo != NULL && fifo_for_userns (opts, pid, err) < 0)
     return -1;
   if (cb != NULL && cb->on_clone != NULL && cb->on_clone (cb->ctx, pid, err) < 0)
