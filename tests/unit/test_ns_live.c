@@ -48,6 +48,8 @@ make_rootfs (void)
   sh (cmd);
 }
 
+static bool with_userns;
+
 static struct oci_spec *
 spec_for (const char *args_json, const char *extra_linux)
 {
@@ -57,8 +59,11 @@ spec_for (const char *args_json, const char *extra_linux)
       "\"env\":[\"PATH=/bin\"],\"cwd\":\"/\"},\"root\":{\"path\":\"rootfs\"},"
       "\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
       "{\"destination\":\"/dev\",\"type\":\"tmpfs\",\"source\":\"tmpfs\"}],"
-      "\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"mount\"},{\"type\":\"ipc\"},{\"type\":\"network\"}]%s}}",
-      args_json, extra_linux ? extra_linux : "");
+      "\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"mount\"},{\"type\":\"ipc\"},{\"type\":\"network\"}%s]%s%s}}",
+      args_json, with_userns ? ",{\"type\":\"user\"}" : "",
+      with_userns ? ",\"uidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":65536}],"
+                    "\"gidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":65536}]" : "",
+      extra_linux ? extra_linux : "");
   struct oci_spec *s = oci_spec_parse (json, strlen (json), &err);
   if (s == NULL)
     {
@@ -207,7 +212,7 @@ test_exec (void)
 }
 
 static void
-test_seccomp_notify (void)
+test_seccomp_notify (const char *id)
 {
   hull_err err = NULL;
   pid_t pid;
@@ -226,7 +231,7 @@ test_seccomp_notify (void)
       "\"syscalls\":[{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_NOTIFY\"}]}", sock_path);
   cleanup_oci_spec struct oci_spec *spec = spec_for ("[\"mkdir\",\"/tmp/notified\"]", extra);
 
-  TAP_EQ_INT (spawn (spec, "live5", &pid, &err), 0, "create with a notify profile");
+  TAP_EQ_INT (spawn (spec, id, &pid, &err), 0, "%s: create with a notify profile", id);
   if (err)
     printf ("# %s\n", err->msg);
   TAP_EQ_INT (ns_start (fifo, pid, &err), 0, "start");
@@ -239,7 +244,7 @@ test_seccomp_notify (void)
     memcpy (&notify_fd, CMSG_DATA (c), sizeof (int));
   payload[n > 0 ? n : 0] = '\0';
   TAP_OK (notify_fd >= 0, "the listener fd arrives with SCM_RIGHTS");
-  TAP_OK (strstr (payload, "\"seccompFd\"") && strstr (payload, "\"live5\"") && strstr (payload, "meta-x"),
+  TAP_OK (strstr (payload, "\"seccompFd\"") && strstr (payload, id) && strstr (payload, "meta-x"),
           "with the container process state: %s", payload);
 
   struct seccomp_notif req;
@@ -258,6 +263,7 @@ test_seccomp_notify (void)
   if (conn >= 0)
     close (conn);
   close (lsock);
+  unlink (sock_path);
 }
 
 int
@@ -280,7 +286,15 @@ main (void)
   test_start_after_death ();
   test_child_error ();
   test_exec ();
-  test_seccomp_notify ();
+  test_seccomp_notify ("live5");
+  /* Again with a user namespace: the init is not root on the host, the
+     listener socket (root's, 0755 umask) still gets the fd. */
+  cmd = xasprintf ("chmod 755 %s && chown -R 100000:100000 %s", dir, rootfs);
+  sh (cmd);
+  free (cmd);
+  with_userns = true;
+  test_seccomp_notify ("live6-userns");
+  with_userns = false;
   free (fifo);
   free (rootfs);
   free (bundle);
