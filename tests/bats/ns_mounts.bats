@@ -136,7 +136,12 @@ mi_line() {
     assert_line '/dev/pts devpts'
     assert_line '/dev/mqueue mqueue'
     assert_line '/sys sysfs'
-    assert_line '/sys/fs/cgroup tmpfs'
+    # runc's layout: a tmpfs of hierarchies on v1/hybrid hosts, cgroup2 on v2
+    if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then
+        assert_line '/sys/fs/cgroup cgroup2'
+    else
+        assert_line '/sys/fs/cgroup tmpfs'
+    fi
     assert_line '/dev/shm tmpfs'
 }
 
