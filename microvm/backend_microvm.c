@@ -84,14 +84,16 @@ report (int fd, const char *msg)
 }
 
 /* Opens exec.fifo for writing once `start` opened it for reading, meanwhile
-   honouring signals: before start a signal ends the container as it would
-   a blocked runc init.  Returns 0, or the signal number. */
+   serving exec requests and honouring signals: before start a signal ends
+   the container as it would a blocked runc init.  Returns 0, the signal
+   number, or -1 when the guest misbehaved or the VM ended. */
 static int
-wait_for_start (const char *fifo_path, int sfd)
+wait_for_start (const char *fifo_path, int sfd, struct microvm_ctl *ctl, struct microvm_exec_server *execs)
 {
   /* Held until the byte is written: `start` checks that the init pid
      still holds the fifo, as a container's init does. */
   cleanup_close int held = open (fifo_path, O_PATH | O_CLOEXEC);
+  hull_err err = NULL;
   for (;;)
     {
       int fd = open (fifo_path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
@@ -105,15 +107,49 @@ wait_for_start (const char *fifo_path, int sfd)
         }
       else if (errno != ENXIO && errno != EINTR)
         return SIGKILL;   /* the fifo is gone: we are being deleted */
-      struct pollfd pfd = { sfd, POLLIN, 0 };
-      if (poll (&pfd, 1, 50) > 0)
+      struct pollfd pfd[3 + MICROVM_EXEC_POLLFDS] = { { sfd, POLLIN, 0 }, { ctl->fd, POLLIN, 0 },
+                                                      { ctl->vmm_pidfd, POLLIN, 0 } };
+      size_t n = 3;
+      if (execs)
+        n += microvm_exec_server_pollfds (execs, pfd + 3);
+      /* Frames already read from the port are handled without waiting. */
+      bool buffered = ctl->in_off < ctl->in_len;
+      if (poll (pfd, n, buffered ? 0 : 50) <= 0 && ! buffered)
+        continue;
+      if (pfd[0].revents & POLLIN)
         {
           struct signalfd_siginfo si;
           if (read (sfd, &si, sizeof si) == sizeof si && si.ssi_signo != SIGCHLD && si.ssi_signo != SIGWINCH
               && si.ssi_signo != SIGURG && si.ssi_signo != SIGCONT)
             return (int) si.ssi_signo;
         }
+      if (execs && microvm_exec_server_handle (execs, ctl, pfd + 3, &err) < 0)
+        break;
+      if (pfd[1].revents || pfd[2].revents || ctl->in_off < ctl->in_len)
+        {
+          struct hull_msg m;
+          if (microvm_ctl_recv (ctl, &m, 0, &err) < 0)
+            {
+              if (err->errnum == ETIMEDOUT)
+                {
+                  hull_error_release (&err);
+                  continue;
+                }
+              break;
+            }
+          /* Before start only exec processes speak. */
+          int handled = m.id != 0 ? microvm_exec_server_guest_frame (execs, &m) : -1;
+          hull_msg_clear (&m);
+          if (handled <= 0)
+            {
+              hull_error (&err, EPROTO, "the guest spoke out of turn before start");
+              break;
+            }
+        }
     }
+  fprintf (stderr, "hull: microvm: %s\n", err->msg);
+  hull_error_release (&err);
+  return -1;
 }
 
 static void
@@ -295,14 +331,31 @@ monitor_main (struct monitor *m)
           _exit (1);
         }
     }
+  /* exec works from now on, before start too (as with runc). */
+  struct microvm_exec_server exec_server = { .listen_fd = -1 };
+  struct microvm_exec_server *execs = &exec_server;
+  int state_fd = open (m->state_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (state_fd < 0 || microvm_exec_server_open (execs, state_fd, MICROVM_EXEC_SOCKET, &err) < 0)
+    {
+      /* exec will say the container is not reachable; the process runs. */
+      execs = NULL;
+      hull_error_release (&err);
+    }
   report (m->report_fd, "READY");
   close (m->report_fd);
 
-  int sig = wait_for_start (m->opts->exec_fifo, sfd);
+  int sig = wait_for_start (m->opts->exec_fifo, sfd, &ctl, execs);
   if (sig != 0)
     {
+      if (execs)
+        {
+          microvm_exec_server_close (execs);
+          unlinkat (state_fd, MICROVM_EXEC_SOCKET, 0);
+        }
       kill (vmm, SIGKILL);
       microvm_stop_vmm (vmm, 0);
+      if (sig < 0)
+        _exit (255);
       die_like (sig);   /* a wait status of "killed by sig" */
     }
   const struct ns_callbacks *cb = m->opts->cb;
@@ -314,17 +367,9 @@ monitor_main (struct monitor *m)
     }
 
   int status = 0;
-  struct microvm_exec_server execs = { .listen_fd = -1 };
-  struct microvm_relay relay = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, sfd, -1, &execs };
+  struct microvm_relay relay = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, sfd, -1, execs };
   if (tty >= 0)
-    relay = (struct microvm_relay) { tty, tty, tty, sfd, tty, &execs };
-  int state_fd = open (m->state_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (state_fd < 0 || microvm_exec_server_open (&execs, state_fd, MICROVM_EXEC_SOCKET, &err) < 0)
-    {
-      /* exec will say the container is not reachable; the process runs. */
-      relay.execs = NULL;
-      hull_error_release (&err);
-    }
+    relay = (struct microvm_relay) { tty, tty, tty, sfd, tty, execs };
   signal (SIGPIPE, SIG_IGN);
   if (microvm_ctl_run (&ctl, &relay, &status, &err) < 0)
     {
@@ -335,9 +380,9 @@ monitor_main (struct monitor *m)
     }
   else if (ctl.guest_error)
     fprintf (stderr, "hull: microvm: %s\n", ctl.guest_error);
-  if (relay.execs)
+  if (execs)
     {
-      microvm_exec_server_close (&execs);
+      microvm_exec_server_close (execs);
       unlinkat (state_fd, MICROVM_EXEC_SOCKET, 0);
     }
   if (! ctl.vmm_exited)

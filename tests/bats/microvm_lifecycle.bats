@@ -69,6 +69,10 @@ teardown_file() {
     # QEMU runs as a child of the init pid, inside the container's cgroup.
     pgrep -P "$pid" -f qemu-system-x86_64 >/dev/null || fail "no QEMU under the init pid $pid"
     ! grep -q up "$out" || fail "the process ran before start"
+    # exec works in a created container (as runc's does).
+    run hull exec "$id" sh -c 'echo exec-before-start; exit 3'
+    assert_equal "$status" 3
+    assert_output "exec-before-start"
 
     hull start "$id"
     wait_for_status "$id" running
