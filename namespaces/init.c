@@ -88,12 +88,14 @@ load_seccomp (struct ns_init *in, hull_err *err)
 /* Blocks until `start` opens the fifo for reading, then hands it the byte
    that tells it the init is alive (runc's handshake).  The fd is reopened
    through the host's /proc opened before pivot_root, so it works whether or
-   not the container mounts its own /proc. */
+   not the container mounts its own /proc.  The write end stays open,
+   close-on-exec, until execve: `start` reads to EOF and fails with what an
+   init that died before the workload wrote there (a startContainer hook). */
 int
 ns_wait_fifo (struct ns_init *in, hull_err *err)
 {
   char path[64];
-  cleanup_close int w = -1;
+  int w = -1;
 
   if (in->fifo_fd < 0)
     return 0;
@@ -104,7 +106,11 @@ ns_wait_fifo (struct ns_init *in, hull_err *err)
   if (w < 0)
     return hull_error (err, errno, "open exec fifo for writing");
   if (write_all (w, "0", 1) < 0)
-    return hull_error (err, errno, "write exec fifo");
+    {
+      close (w);
+      return hull_error (err, errno, "write exec fifo");
+    }
+  in->fifo_w = w;
   close (in->fifo_fd);
   close (in->proc_fd);
   in->fifo_fd = in->proc_fd = -1;
@@ -205,7 +211,12 @@ after_start (struct ns_init *in, hull_err *err)
   if (p->no_new_privileges && load_seccomp (in, err) < 0)
     return -1;
   if (in->opts->payload != NULL)
-    return in->opts->payload (in->opts->payload_ctx, err);
+    {
+      /* A payload runs for the container's life: `start` is done now. */
+      close (in->fifo_w);
+      in->fifo_w = -1;
+      return in->opts->payload (in->opts->payload_ctx, err);
+    }
   execve (in->exec_path, p->args.items, in->envp);
   return hull_error (err, errno, "exec `%s`", in->exec_path);
 }

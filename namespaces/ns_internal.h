@@ -106,6 +106,7 @@ struct ns_init
   int rootfd;          /* O_PATH of the rootfs, before pivot */
   int fifo_fd;         /* O_PATH of exec.fifo, or -1 */
   int proc_fd;         /* O_PATH of the host /proc, for reopening the fifo */
+  int fifo_w;          /* exec.fifo write end, held until execve, or -1 */
   bool new_userns;     /* we are in a user namespace we created */
   bool in_userns;      /* new or joined user namespace */
   bool new_netns, new_ipcns, new_utsns, new_cgroupns, new_mntns;

@@ -230,6 +230,9 @@ child_main (struct ns_init *in)
         sync_send_error (in->sync_fd, err);
       else if (err != NULL)
         dprintf (2, "hull: %s\n", err->msg);
+      /* Past `created`: `start` waits on the fifo for this message. */
+      if (in->fifo_w >= 0 && err != NULL)
+        write_all (in->fifo_w, err->msg, strlen (err->msg));
     }
   _exit (127);
 }
@@ -410,7 +413,7 @@ int
 ns_spawn (const struct ns_spawn_opts *opts, pid_t *pidp, hull_err *err)
 {
   struct ns_init in = { .opts = opts, .spec = opts->spec, .sync_fd = -1, .rootfd = -1, .fifo_fd = -1,
-                        .proc_fd = -1, .console_fd = -1, .seccomp_sock = -1 };
+                        .proc_fd = -1, .fifo_w = -1, .console_fd = -1, .seccomp_sock = -1 };
   const struct ns_callbacks *cb = opts->cb;
   struct ns_plan plan;
   cleanup_pid pid_t pid = -1;

@@ -1,6 +1,8 @@
 /* ns_start(): release a created container.  Opening exec.fifo for reading
-   unblocks the init's open for writing; its one byte says it is alive.  A
-   pidfd in the same poll() notices an init that died, so we never hang. */
+   unblocks the init's open for writing; its one byte says it is alive.  The
+   init keeps the write end open close-on-exec: EOF means it reached execve,
+   text before EOF is why it died first.  A pidfd in the same poll() notices
+   an init that died before the byte, so we never hang. */
 #include "namespaces/ns_internal.h"
 
 #include <dirent.h>
@@ -43,7 +45,9 @@ ns_start (const char *exec_fifo, pid_t pid, hull_err *err)
   cleanup_close int fifo = -1;
   cleanup_close int pidfd = -1;
   struct stat fifo_st;
-  char c;
+  char c, msg[1024];
+  size_t msg_len = 0;
+  bool alive = false;   /* the init's byte arrived */
 
   fifo = open (exec_fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fifo < 0)
@@ -74,24 +78,47 @@ ns_start (const char *exec_fifo, pid_t pid, hull_err *err)
         }
       if (n == 0)
         {
-          if (!holds_fifo (pid, &fifo_st))
+          if (!alive && !holds_fifo (pid, &fifo_st))
             return hull_error (err, 0, "container already started, or its init is gone: nothing waits on the exec fifo");
           continue;
         }
-      /* Data first: an init that wrote its byte and then exited (a quick
-         /bin/true) did start. */
-      r = read (fifo, &c, 1);
-      if (r == 1)
-        return 0;
+      r = read (fifo, alive ? msg + msg_len : &c, alive ? sizeof msg - 1 - msg_len : 1);
+      if (r > 0 && !alive)
+        {
+          alive = true;
+          continue;
+        }
+      if (r > 0)
+        {
+          msg_len += (size_t) r;
+          if (msg_len < sizeof msg - 1)
+            continue;
+        }
       if (r < 0 && errno != EAGAIN && errno != EINTR)
         return hull_error (err, errno, "read exec fifo");
+      /* EOF after the byte: execve closed the write end, or the init died
+         and said why first. */
+      if (alive && (r == 0 || msg_len == sizeof msg - 1))
+        {
+          if (msg_len == 0)
+            return 0;
+          /* Only printable text from the container side reaches a terminal. */
+          for (size_t i = 0; i < msg_len; i++)
+            if ((unsigned char) msg[i] < 0x20 || (unsigned char) msg[i] == 0x7f)
+              msg[i] = '?';
+          msg[msg_len] = '\0';
+          return hull_error (err, 0, "container init failed before the workload ran: %s", msg);
+        }
       if (r == 0 && (pfd[0].revents & POLLHUP))
         return hull_error (err, 0, "container init exited before start: container not running");
-      if (pfd[1].revents & POLLIN)
+      if (!alive && (pfd[1].revents & POLLIN))
         {
           /* Dead; one last look for a byte written just before. */
           if (read (fifo, &c, 1) == 1)
-            return 0;
+            {
+              alive = true;
+              continue;
+            }
           return hull_error (err, 0, "container init exited before start: container not running");
         }
     }

@@ -121,13 +121,19 @@ kinds() {
     done
 }
 
-@test "hooks: a failing startContainer hook stops the container before the workload runs" {
+@test "hooks: a failing startContainer hook fails start and stops the container before the workload runs" {
     printf '#!/bin/sh\nexit 4\n' >"$BUNDLE/rootfs/bin/fail.sh"
     chmod +x "$BUNDLE/rootfs/bin/fail.sh"
     add_hook startContainer '{"path": "/bin/fail.sh"}'
+    add_hook poststart "$(hook poststart)"
     hullq create --bundle "$BUNDLE" "$ID" >/dev/null
-    hullq start "$ID" >/dev/null || true
+    run hullq start "$ID"
+    assert_failure
+    assert_output --partial "startContainer hook \`/bin/fail.sh\` exited with status 4"
+    [ "${#lines[@]}" -eq 1 ] || fail "not one line: $output"
     wait_for_status "$ID" stopped
+    # start failed: no poststart hook ran.
+    [ ! -e "$LOG" ] || fail "hooks run: $(kinds)"
     [ ! -e "$LOGDIR/workload" ]
     hull delete "$ID"
     assert_no_leftovers "$ID"
