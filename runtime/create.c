@@ -327,6 +327,7 @@ hull_create_container (const struct hull_context *ctx, const char *id, const str
     .preserve_fds = listen_fds + opts->preserve_fds,
     .no_pivot = opts->no_pivot,
     .no_new_keyring = opts->no_new_keyring,
+    .id = id,
     .cb = &cb,
   };
   /* From here on the lifecycle has begun: a failure continues it at

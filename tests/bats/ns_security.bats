@@ -11,6 +11,7 @@ setup() {
 }
 
 teardown() {
+    [ -z "${AGENT_PID:-}" ] || { kill "$AGENT_PID" 2>/dev/null; wait "$AGENT_PID" 2>/dev/null; } || true
     teardown_bundle
 }
 
@@ -211,6 +212,25 @@ seccomp() {   # seccomp JSON-profile
     assert_failure
     assert_output --partial listenerPath
     assert_no_leftovers "$ID"
+}
+
+@test "seccomp: SCMP_ACT_NOTIFY sends the listener the container's state, with its id, and the agent answers" {
+    container_only "the notify fd goes to a host-side listener from the host's init"
+    local agent=$SRC_DIR/build/tools/seccomp_agent sock=$BATS_TEST_TMPDIR/agent.sock state=$BATS_TEST_TMPDIR/state.json
+    [ -x "$agent" ] || fail "$agent is not built (make test-tools)"
+    "$agent" --state "$state" --errno 28 --ready "$BATS_TEST_TMPDIR/ready" "$sock" 3>&- &
+    AGENT_PID=$!
+    for _ in $(seq 100); do [ -e "$BATS_TEST_TMPDIR/ready" ] && break; sleep 0.1; done
+    seccomp "$(jq -n --arg p "$sock" '{"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": $p, "listenerMetadata": "meta-x",
+                                       "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]}')"
+    run_in 'mkdir /tmp/notified || echo refused; [ -e /tmp/notified ] || echo absent'
+    assert_success
+    assert_line refused
+    assert_line absent
+    wait "$AGENT_PID"
+    AGENT_PID=
+    jq -e --arg id "$ID" --arg b "$BUNDLE" '.fds == ["seccompFd"] and .metadata == "meta-x" and .state.id == $id
+        and .state.bundle == $b and .state.pid > 0' "$state" >/dev/null || fail "state: $(cat "$state")"
 }
 
 @test "masked paths: files read as empty, directories are empty and read-only" {
