@@ -101,7 +101,4 @@ int ns_exec (const struct ns_exec_opts *opts, pid_t *pid, hull_err *err);
    no profile); *flags holds SECCOMP_FILTER_FLAG_*. */
 int ns_seccomp_bpf (const struct oci_seccomp *s, void **prog, size_t *len, unsigned long *flags, hull_err *err);
 
-/* Signal names ("KILL", "SIGKILL", "9") to numbers; -1 if unknown. */
-int ns_signal_parse (const char *name);
-
 #endif

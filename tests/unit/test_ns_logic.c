@@ -120,23 +120,6 @@ test_mountinfo (void)
 }
 
 static void
-test_signals (void)
-{
-  TAP_EQ_INT (ns_signal_parse ("KILL"), SIGKILL, "KILL");
-  TAP_EQ_INT (ns_signal_parse ("SIGTERM"), SIGTERM, "SIGTERM");
-  TAP_EQ_INT (ns_signal_parse ("sigusr1"), SIGUSR1, "sigusr1 (case-insensitive)");
-  TAP_EQ_INT (ns_signal_parse ("9"), 9, "9");
-  TAP_EQ_INT (ns_signal_parse ("RTMIN+3"), SIGRTMIN + 3, "RTMIN+3");
-  TAP_EQ_INT (ns_signal_parse ("SIGRTMAX-1"), SIGRTMAX - 1, "SIGRTMAX-1");
-  TAP_EQ_INT (ns_signal_parse ("0"), -1, "0 is not a signal");
-  TAP_EQ_INT (ns_signal_parse ("65"), -1, "65 is out of range");
-  TAP_EQ_INT (ns_signal_parse ("9x"), -1, "trailing garbage");
-  TAP_EQ_INT (ns_signal_parse ("SIGFOO"), -1, "unknown name");
-  TAP_EQ_INT (ns_signal_parse (""), -1, "empty");
-  TAP_EQ_INT (ns_signal_parse ("RTMIN+99"), -1, "RTMIN offset out of range");
-}
-
-static void
 test_caps (void)
 {
   hull_err err = NULL;
@@ -311,7 +294,6 @@ main (void)
 {
   test_mount_options ();
   test_mountinfo ();
-  test_signals ();
   test_caps ();
   test_seccomp ();
   test_sysctl ();

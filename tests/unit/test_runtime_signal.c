@@ -26,8 +26,9 @@ main (void)
     { "9", SIGKILL }, { "15", SIGTERM }, { "1", SIGHUP }, { "HUP", SIGHUP }, { "SIGUSR1", SIGUSR1 },
     { "USR2", SIGUSR2 }, { "WINCH", SIGWINCH }, { "SIGCHLD", SIGCHLD }, { "STOP", SIGSTOP }, { "CONT", SIGCONT },
     { "RTMIN", SIGRTMIN }, { "SIGRTMIN+3", SIGRTMIN + 3 }, { "RTMAX-1", SIGRTMAX - 1 }, { "64", 64 },
+    { "sigusr1", SIGUSR1 }, { "RTMIN+3", SIGRTMIN + 3 }, { "SIGRTMAX-1", SIGRTMAX - 1 },
   };
-  const char *bad[] = { "", "0", "65", "-9", "SIG", "NOPE", "SIGKILLX", "9x", "RTMIN+99", "RTMAX+1", "1000000" };
+  const char *bad[] = { "", "0", "65", "-9", "SIG", "NOPE", "SIGKILLX", "SIGFOO", "9x", "RTMIN+99", "RTMAX+1", "1000000" };
   hull_err err = NULL;
   int sig;
 
