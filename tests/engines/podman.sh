@@ -110,11 +110,16 @@ clean() {
     for m in $(awk -v d="$dir" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
         umount -l "$m" 2>/dev/null
     done
-    # cgroupfs puts containers and conmon under libpod_parent; remove it once
-    # empty (it is podman's, not the runtime's).
+    # cgroupfs puts containers (libpod-ID) and conmon under libpod_parent:
+    # remove our containers' cgroups, then the shared parents if nobody else
+    # (another podman on the host) still uses them; rmdir refuses a cgroup
+    # that has tasks or children.
     for cg in /sys/fs/cgroup/*/libpod_parent /sys/fs/cgroup/libpod_parent; do
         [ -d "$cg" ] || continue
-        find "$cg" -depth -type d -exec rmdir {} \; 2>/dev/null
+        for id in "${ids[@]}"; do
+            [ -d "$cg/libpod-$id" ] && find "$cg/libpod-$id" -depth -type d -exec rmdir {} \; 2>/dev/null
+        done
+        rmdir "$cg/conmon" "$cg" 2>/dev/null
     done
     rm -rf "$dir"
     return 0
