@@ -30,7 +30,7 @@ ITER=50
 RUNTIMES="hull crun runc"
 FIX_CGROUPS=1
 MARKDOWN=""
-NS=bench
+NS=bench-$$
 declare -A BIN=([hull]=${HULL:-$SRC/build/hull} [crun]=${CRUN:-crun} [runc]=${RUNC:-runc})
 
 die() { echo "containerd-rate: $*" >&2; exit 2; }
