@@ -4,7 +4,8 @@
 # tests are counted on the line before it).  Exit status 0 only when nothing
 # failed.
 #
-#   tests/run-tests.sh [--build-log LOG] [--timeout SEC] [--unit BIN...] [--bats FILE...]
+#   tests/run-tests.sh [--build-log LOG] [--timeout SEC] [--env VAR=VALUE]
+#                      [--unit BIN...] [--bats FILE...]
 #
 # --build-log is the output of the `make -k` that built the test programs:
 # every target it names as failed counts as one failure, and a test program
@@ -14,6 +15,11 @@
 # $HULL_TEST_TIMEOUT, else 300 s for unit programs and 900 s for bats
 # suites): a hung one is killed with its process group and counted as one
 # failure, so it cannot eat the rest of the run.
+#
+# --env VAR=VALUE sets VAR for the programs and suites after it (repeat it
+# for more; --env VAR= sets it empty); each one is then reported as
+# "VAR=VALUE FILE", so a suite run twice (e.g. HULL_ISOLATION=microvm for the
+# microVM parity run) counts as two separate entries.
 #
 # Counting: "ok" points pass, "not ok" points fail, "ok ... # skip" points
 # are skipped; "not ok ... # TODO" points are known gaps, counted as skipped.
@@ -27,6 +33,7 @@ results=$(mktemp -d)
 failures=$results/failures
 : >"$failures"
 current=
+run_env=()
 trap '[ -z "$current" ] || kill "$current" 2>/dev/null; rm -rf "$results"' EXIT
 
 count_tap() {
@@ -73,7 +80,7 @@ note_build_failures() {
 }
 
 run_one() {
-    local arg=$1 out rc start
+    local arg=$1 out rc start name
     if printf '%s\n' $not_built | grep -qxF -- "$arg"; then
         return   # counted by note_build_failures
     fi
@@ -85,7 +92,8 @@ run_one() {
     elif [ "$mode" = unit ]; then limit=300
     else limit=900
     fi
-    echo "# --- $arg"
+    name="${run_env[*]}${run_env[*]:+ }$arg"
+    echo "# --- $name"
     start=$SECONDS
     # The output goes to a file (a process the test leaked may keep it open
     # for ever, which must not block the run) and is streamed from there so
@@ -97,17 +105,17 @@ run_one() {
         echo "# $arg: bats is not installed (run: .ci/install-deps test)" | tee "$out"; rc=127
     else
         if [ "$mode" = unit ]; then
-            (timeout -k 10 "$limit" "$arg") </dev/null >>"$out" 2>&1 &
+            (timeout -k 10 "$limit" env "${run_env[@]}" "$arg") </dev/null >>"$out" 2>&1 &
         else
-            (timeout -k 30 "$limit" bats --tap "$arg") </dev/null >>"$out" 2>&1 &
+            (timeout -k 30 "$limit" env "${run_env[@]}" bats --tap "$arg") </dev/null >>"$out" 2>&1 &
         fi
         current=$!
         tail -n +1 -s 0.2 -f --pid="$current" "$out"
         { wait "$current"; } 2>/dev/null; rc=$?
         current=
     fi
-    count_tap "$out" "$rc" "$arg"
-    echo "# --- $arg: $((SECONDS - start))s"
+    count_tap "$out" "$rc" "$name"
+    echo "# --- $name: $((SECONDS - start))s"
 }
 
 while [ $# -gt 0 ]; do
@@ -115,6 +123,12 @@ while [ $# -gt 0 ]; do
     --unit) mode=unit ;;
     --bats) mode=bats ;;
     --timeout) timeout_arg=${2:?--timeout needs seconds}; shift ;;
+    --env)
+        case ${2:-} in
+        [A-Za-z_]*=*) run_env+=("$2") ;;
+        *) echo "run-tests.sh: --env needs VAR=VALUE" >&2; exit 2 ;;
+        esac
+        shift ;;
     --build-log) note_build_failures "${2:?--build-log needs a file}"; shift ;;
     *) run_one "$1" ;;
     esac

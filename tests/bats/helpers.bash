@@ -7,6 +7,11 @@
 #   requires root|kvm|hw_kvm|cgroup2|guest_kernel|qemu   skip with a clear message
 #   wait_for_status ID STATUS [SECONDS]
 #   teardown_bundle         delete every container, then assert nothing leaked
+#   container_only "WHY"    skip in microVM mode (a host-side detail a VM cannot have)
+#
+# HULL_ISOLATION=microvm runs a container suite at the microVM level: `hull`
+# adds `--isolation microvm` (also in $HULL_ISOLATION_FLAG, for command lines
+# built as strings) and setup_bundle requires the guest kernel and QEMU.
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
 
@@ -15,8 +20,23 @@ SRC_DIR=$(cd "$TESTS_DIR/.." && pwd)
 HULL_BIN=${HULL_BIN:-$SRC_DIR/build/hull}
 BUSYBOX=${BUSYBOX:-/bin/busybox}
 
+HULL_ISOLATION=${HULL_ISOLATION:-container}
+case $HULL_ISOLATION in
+container) HULL_ISOLATION_FLAG= ;;
+microvm) HULL_ISOLATION_FLAG="--isolation microvm" ;;
+*) echo "helpers.bash: HULL_ISOLATION must be container or microvm, not '$HULL_ISOLATION'" >&2; exit 1 ;;
+esac
+
 hull() {
-    "$HULL_BIN" --root "$HULL_ROOT" "$@"
+    # shellcheck disable=SC2086 # the flag is empty or two words
+    "$HULL_BIN" $HULL_ISOLATION_FLAG --root "$HULL_ROOT" "$@"
+}
+
+# A test of a host-side detail that a container has and a microVM cannot
+# (the VM monitor is the init pid; the workload runs in the guest kernel):
+# skipped in microVM mode with WHY, which must say exactly what differs.
+container_only() {
+    [ "$HULL_ISOLATION" != microvm ] || skip "container isolation only: $1"
 }
 
 # A rootfs from Debian's busybox-static: /bin/busybox plus its applet links,
@@ -81,6 +101,12 @@ JSON
 }
 
 setup_bundle() {
+    if [ "$HULL_ISOLATION" = microvm ]; then
+        requires root guest_kernel qemu
+        # Per test file: the images are keyed by the rootfs' inodes, which
+        # every test's copy changes, so a shared cache would only fill up.
+        export HULL_IMAGE_CACHE=${HULL_IMAGE_CACHE:-$BATS_FILE_TMPDIR/images}
+    fi
     HULL_ROOT="$BATS_TEST_TMPDIR/state"
     BUNDLE="$BATS_TEST_TMPDIR/bundle"
     mkdir -p "$HULL_ROOT" "$BUNDLE"
@@ -158,4 +184,18 @@ hullq() {
     hull "$@" </dev/null >"$BATS_TEST_TMPDIR/ctr.out" 2>"$BATS_TEST_TMPDIR/ctr.err" || rc=$?
     cat "$BATS_TEST_TMPDIR/ctr.out" "$BATS_TEST_TMPDIR/ctr.err"
     return $rc
+}
+
+# Prints PATH as the container's process sees it: through /proc/<init>/root
+# in container mode; in microVM mode the init is the VM monitor, whose root
+# is not the guest's, so through `hull exec ID cat PATH`.  Fails when PATH
+# cannot be read.
+ctr_cat() {
+    local id=$1 path=$2 pid
+    if [ "$HULL_ISOLATION" = microvm ]; then
+        hull exec "$id" cat "$path" </dev/null 2>/dev/null
+    else
+        pid=$(hull state "$id" | jq -r .pid) || return 1
+        cat "/proc/$pid/root$path" 2>/dev/null
+    fi
 }

@@ -46,7 +46,7 @@ start_recvtty() {   # start_recvtty [recvtty options]: socket at $SOCK, output i
 @test "tty: run in the foreground with terminal: true proxies the pty to its stdio" {
     command -v script >/dev/null || skip "needs script(1) from bsdutils"
     update_config '.process.terminal = true | .process.args = ["sh", "-c", "tty; exit 3"]'
-    run script -qec "$HULL_BIN --root $HULL_ROOT run --bundle $BUNDLE $ID" /dev/null
+    run script -qec "$HULL_BIN $HULL_ISOLATION_FLAG --root $HULL_ROOT run --bundle $BUNDLE $ID" /dev/null
     [ "$status" -eq 3 ]
     assert_output --regexp '/dev/pts/[0-9]+'
     assert_no_leftovers "$ID"
@@ -69,8 +69,8 @@ start_recvtty() {   # start_recvtty [recvtty options]: socket at $SOCK, output i
 @test "fds: LISTEN_FDS for hull's pid passes the sockets and sets LISTEN_FDS/LISTEN_PID" {
     echo activated >"$BATS_TEST_TMPDIR/f3"
     update_config '.process.args = ["sh", "-c", "echo $LISTEN_FDS $LISTEN_PID; cat <&3"]'
-    run env HULL_BIN="$HULL_BIN" HULL_ROOT="$HULL_ROOT" BUNDLE="$BUNDLE" ID="$ID" \
-        sh -c 'export LISTEN_FDS=1 LISTEN_PID=$$; exec "$HULL_BIN" --root "$HULL_ROOT" run --bundle "$BUNDLE" "$ID" 3<"$0"' \
+    run env HULL_BIN="$HULL_BIN" HULL_ISOLATION_FLAG="$HULL_ISOLATION_FLAG" HULL_ROOT="$HULL_ROOT" BUNDLE="$BUNDLE" ID="$ID" \
+        sh -c 'export LISTEN_FDS=1 LISTEN_PID=$$; exec "$HULL_BIN" $HULL_ISOLATION_FLAG --root "$HULL_ROOT" run --bundle "$BUNDLE" "$ID" 3<"$0"' \
         "$BATS_TEST_TMPDIR/f3"
     assert_success
     assert_output "$(printf '1 1\nactivated')"
