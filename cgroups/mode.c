@@ -1,7 +1,8 @@
 /* Which cgroup layout the host has: v1, v2 or hybrid (v1 controllers plus a
    cgroup2 mount, usually /sys/fs/cgroup/unified, that may hold controllers
-   of its own).  libcgroup gives the controller -> mount table; statfs tells
-   each mount's version, which libcgroup 2.0.2 does not. */
+   of its own).  The controller -> mount table comes from mountinfo (from
+   libcgroup where mountinfo cannot be read); statfs tells each mount's
+   version, which libcgroup 2.0.2 does not. */
 #include "cgroups/internal.h"
 
 #include <dirent.h>
@@ -118,6 +119,74 @@ add_libcgroup_mount (void *data, const char *controller, const char *mount)
     add_v1 (data, controller, mount);
 }
 
+static bool
+layout_has (const struct cg_layout *l, const char *controller)
+{
+  for (size_t i = 0; i < l->n; i++)
+    if (cg_hierarchy_has (&l->h[i], controller))
+      return true;
+  return false;
+}
+
+/* Super options of a v1 cgroup mount that are not controllers. */
+static bool
+is_controller_option (const char *opt)
+{
+  static const char *const flags[] = { "rw", "ro", "none", "xattr", "noprefix", "clone_children",
+                                       "cpuset_v2_mode", "favordynmods", "nofavordynmods" };
+  if (strchr (opt, '=') != NULL)
+    return strncmp (opt, "name=", 5) == 0;
+  for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
+    if (strcmp (opt, flags[i]) == 0)
+      return false;
+  return *opt != '\0';
+}
+
+/* The controller -> mount table libcgroup builds from /proc/mounts, read
+   from /proc/self/mountinfo: cgroup_init() zeroes some 800 KB of tables,
+   a page fault per page in every create, run, exec, state and list, when
+   only the v1 mounts directly under the root are needed.  Controllers come
+   in the kernel's order, as libcgroup lists them.  -1: mountinfo cannot be
+   read (libcgroup is asked instead). */
+static int
+add_mountinfo_mounts (struct cg_layout *l, const char *root)
+{
+  cleanup_fclose FILE *f = fopen ("/proc/self/mountinfo", "re");
+  cleanup_free char *line = NULL;
+  size_t cap = 0, rootlen = strlen (root);
+
+  if (f == NULL)
+    return -1;
+  /* "36 25 0:31 / /sys/fs/cgroup/cpu rw,nosuid shared:15 - cgroup cgroup rw,cpu,cpuacct" */
+  while (getline (&line, &cap, f) > 0)
+    {
+      char *sep = strstr (line, " - "), *save = NULL, *fstype, *super, *mount, *opt;
+
+      if (sep == NULL)
+        continue;
+      *sep = '\0';
+      fstype = strtok_r (sep + 3, " \n", &save);
+      if (fstype == NULL || strcmp (fstype, "cgroup") != 0 || strtok_r (NULL, " \n", &save) == NULL
+          || (super = strtok_r (NULL, " \n", &save)) == NULL)
+        continue;
+      save = NULL;
+      mount = strtok_r (line, " ", &save);
+      for (int field = 1; field < 5 && mount != NULL; field++)
+        mount = strtok_r (NULL, " ", &save);
+      /* Directly under the root, and no escaped characters (libcgroup's
+         fallback below still sees such mounts by their directory). */
+      if (mount == NULL || strncmp (mount, root, rootlen) != 0 || mount[rootlen] != '/'
+          || strchr (mount + rootlen + 1, '/') != NULL || strchr (mount, '\\') != NULL
+          || fs_magic (mount) != CGROUP_SUPER_MAGIC)
+        continue;
+      save = NULL;
+      for (opt = strtok_r (super, ",", &save); opt != NULL; opt = strtok_r (NULL, ",", &save))
+        if (is_controller_option (opt) && !layout_has (l, opt))
+          add_v1 (l, opt, mount);
+    }
+  return 0;
+}
+
 /* Named hierarchies (name=systemd) and anything libcgroup did not report:
    every cgroup v1 mount directly under the root. */
 static void
@@ -225,7 +294,7 @@ cg_layout_detect (const char *root, struct cg_layout *l, hull_err *err)
       describe (l);
       return 0;
     }
-  if (strcmp (root, "/sys/fs/cgroup") == 0)
+  if (strcmp (root, "/sys/fs/cgroup") == 0 && add_mountinfo_mounts (l, root) < 0)
     cg_libcgroup_mounts (add_libcgroup_mount, l);
   add_remaining_mounts (l, root);
 
