@@ -38,6 +38,10 @@ struct guest_proc
    child's own words when exec fails). */
 int guest_spawn (const struct hull_process *p, struct guest_proc *out, char *why, size_t why_len);
 
+/* Fails with runc's words when p->args[0] is not an executable file in the
+   (already entered) container root, looked up in the process's PATH. */
+int guest_check_executable (const struct hull_process *p, char *why, size_t why_len);
+
 /* agent.c: the event loop until the container's process exits. */
 int guest_agent_run (int ctl_fd, struct hull_process *cfg);
 

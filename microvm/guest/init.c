@@ -187,6 +187,8 @@ main (int argc, char **argv)
     fail_boot (ctl, why);
   if (guest_enter_rootfs (&cfg, why, sizeof why) < 0)
     fail_boot (ctl, why);
+  if (guest_check_executable (&cfg, why, sizeof why) < 0)
+    fail_boot (ctl, why);
   if (hull_msg_write (ctl, HULL_MSG_READY, 0, NULL, 0) < 0)
     fail_boot (ctl, "write READY failed");
   guest_agent_run (ctl, &cfg);

@@ -9,6 +9,7 @@
 #include <linux/seccomp.h>
 #include <grp.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,6 +81,63 @@ exec_in_path (const struct hull_process *p, int errpipe)
     }
   errno = last;
   child_fail (errpipe, "exec `%s`: not found in $PATH or not executable", file);
+}
+
+static bool
+is_executable_file (const char *path, int *errnum)
+{
+  struct stat st;
+  if (stat (path, &st) < 0)
+    return *errnum = errno, false;
+  if (S_ISDIR (st.st_mode))
+    return *errnum = EISDIR, false;
+  if (access (path, X_OK) < 0)
+    return *errnum = errno, false;
+  return true;
+}
+
+/* The check a container's create makes (namespaces/process.c), with runc's
+   words, so a missing executable fails at create here too instead of at
+   start.  Runs in the container's root, before READY. */
+int
+guest_check_executable (const struct hull_process *p, char *why, size_t why_len)
+{
+  const char *name = p->args ? p->args[0] : NULL;
+  int errnum = ENOENT;
+
+  if (name == NULL || *name == '\0')
+    return snprintf (why, why_len, "process.args: must be a non-empty array"), -1;
+  if (strchr (name, '/'))
+    {
+      char full[4096];
+      int n = snprintf (full, sizeof full, "%s%s%s", name[0] == '/' || ! p->cwd ? "" : p->cwd,
+                        name[0] == '/' || ! p->cwd ? "" : "/", name);
+      if (n < 0 || (size_t) n >= sizeof full)
+        return snprintf (why, why_len, "exec: \"%s\": %s", name, strerror (ENAMETOOLONG)), -1;
+      if (! is_executable_file (full, &errnum))
+        return snprintf (why, why_len, "exec: \"%s\": %s", name, strerror (errnum)), -1;
+      return 0;
+    }
+  const char *path = env_get (p->env, "PATH");
+  if (path == NULL)
+    path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  for (const char *dir = path;;)
+    {
+      size_t l = strcspn (dir, ":");
+      char full[4096];
+      int n = snprintf (full, sizeof full, "%.*s/%s", (int) (l ? l : 1), l ? dir : ".", name);
+      int e = 0;
+      if (n > 0 && (size_t) n < sizeof full && is_executable_file (full, &e))
+        return 0;
+      if (e == EACCES)
+        errnum = EACCES;
+      if (dir[l] == '\0')
+        break;
+      dir += l + 1;
+    }
+  if (errnum == EACCES)
+    return snprintf (why, why_len, "exec: \"%s\": permission denied", name), -1;
+  return snprintf (why, why_len, "exec: \"%s\": executable file not found in $PATH", name), -1;
 }
 
 /* Needs CAP_SETPCAP, so it runs before the switch to the process's user. */
