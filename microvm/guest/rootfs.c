@@ -219,6 +219,9 @@ guest_enter_rootfs (const struct hull_process *cfg, char *why, size_t len)
   for (size_t i = 0; i < cfg->n_mounts; i++)
     if (oci_mount (&cfg->mounts[i], why, len) < 0)
       return -1;
+  /* As runc: a missing cwd is created (before the root turns read-only). */
+  if (cfg->cwd && cfg->cwd[0] == '/' && mkdir_under (NEWROOT, cfg->cwd, 0755, why, len) < 0)
+    return -1;
   if (remount_readonly (cfg, why, len) < 0 || mask_and_protect (cfg, why, len) < 0)
     return -1;
   if (cfg->root_readonly && mount (NULL, NEWROOT, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
