@@ -247,10 +247,14 @@ microvm_guest_config (const struct oci_spec *spec, const char *bundle, struct hu
   if (spec->hostname)
     out->hostname = xstrdup (spec->hostname);
   out->root_readonly = spec->root && spec->root->readonly;
+  /* domainname travels as the kernel.domainname sysctl, ahead of
+     linux.sysctl (which runc applies after the domainname). */
+  out->sysctl = xcalloc ((spec->linux_ ? spec->linux_->sysctl.len : 0) + 2, sizeof *out->sysctl);
+  if (spec->domainname)
+    out->sysctl[out->n_sysctl++] = xasprintf ("kernel.domainname=%s", spec->domainname);
   if (spec->linux_)
     {
       const struct oci_linux *l = spec->linux_;
-      out->sysctl = xcalloc (l->sysctl.len + 1, sizeof *out->sysctl);
       for (size_t i = 0; i < l->sysctl.len; i++)
         out->sysctl[out->n_sysctl++] = xasprintf ("%s=%s", l->sysctl.items[i].key, l->sysctl.items[i].value);
       out->masked = strv_copy (&l->masked_paths, &out->n_masked);
