@@ -343,8 +343,27 @@ remove_unreadable (const struct hull_context *ctx, const char *id, hull_err *err
   size_t len;
   int ret;
 
-  if (strstr ((*err)->msg, "does not exist") != NULL
-      || hull_state_dir_open (ctx->root, id, HULL_LOCK_EXCLUSIVE, &c.sd, &ignored) < 0)
+  /* As runc: with --force a container that does not exist is no error (the
+     shims clean up this way after a failed create), and a directory an
+     aborted create left without state.json goes too. */
+  if (strstr ((*err)->msg, "does not exist") != NULL)
+    {
+      struct hull_state_dir *partial = NULL;
+
+      hull_error_release (err);
+      /* No lock: an aborted create may not have made the lock file. */
+      if (hull_state_dir_open (ctx->root, id, HULL_LOCK_NONE, &partial, &ignored) == 0
+          && !hull_state_has (partial, HULL_STATE_FILE))
+        {
+          if (hull_state_dir_remove (partial, &ignored) < 0)
+            hull_log_warning ("%s", ignored->msg);
+        }
+      if (partial != NULL)
+        hull_state_dir_free (partial);
+      hull_error_release (&ignored);
+      return 0;
+    }
+  if (hull_state_dir_open (ctx->root, id, HULL_LOCK_EXCLUSIVE, &c.sd, &ignored) < 0)
     {
       hull_error_release (&ignored);
       return -1;

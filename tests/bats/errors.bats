@@ -114,11 +114,24 @@ create_fails_with() {
 
 @test "errors: unknown id for every command" {
     local cmd
-    for cmd in start state delete "delete --force" kill; do
+    for cmd in start state delete kill; do
         run hull $cmd "nosuch-$ID"
         assert_failure
         assert_output "hull: container nosuch-$ID does not exist"
     done
+}
+
+# containerd's shim and podman clean up with delete --force after a failed
+# create: runc and crun succeed silently there.
+@test "errors: delete --force of an unknown id succeeds silently, as runc and crun" {
+    run hull delete --force "nosuch-$ID"
+    assert_success
+    assert_output ""
+    # A directory left by an aborted create (no state.json yet) goes too.
+    mkdir -p "$HULL_ROOT/partial-$ID"
+    run hull delete --force "partial-$ID"
+    assert_success
+    [ ! -e "$HULL_ROOT/partial-$ID" ]
 }
 
 @test "errors: commands in the wrong state" {
