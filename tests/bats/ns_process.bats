@@ -170,6 +170,7 @@ run_in() {   # run the container with `sh -c "$1"`, output in $output
 }
 
 @test "process: personality LINUX32" {
+    microvm_gap "linux.personality is not passed to the guest"
     update_config '.linux.personality = {"domain": "LINUX32"}'
     run_in 'uname -m'
     assert_success
@@ -184,6 +185,7 @@ run_in() {   # run the container with `sh -c "$1"`, output in $output
 }
 
 @test "process: ioPriority and scheduler" {
+    microvm_gap "process.ioPriority and process.scheduler are not passed to the guest"
     update_config '.process.ioPriority = {"class": "IOPRIO_CLASS_IDLE", "priority": 0} | .process.scheduler = {"policy": "SCHED_BATCH", "nice": 7}'
     run_in 'ionice -p $$; grep -E "^policy" /proc/self/sched; cut -d" " -f19 /proc/self/stat'
     assert_success
@@ -230,6 +232,7 @@ run_in() {   # run the container with `sh -c "$1"`, output in $output
 }
 
 @test "process: --preserve-fds keeps fd 3 and nothing else leaks" {
+    microvm_gap "create/run --preserve-fds is accepted and the fds silently do not reach the guest; exec refuses it clearly, create should too"
     echo preserved-content >"$BATS_TEST_TMPDIR/pfile"
     run_preserve() {
         hull run --preserve-fds 1 --bundle "$BUNDLE" "$ID" 3<"$BATS_TEST_TMPDIR/pfile" 9</dev/null
@@ -248,7 +251,8 @@ run_in() {   # run the container with `sh -c "$1"`, output in $output
     update_config '.process.cwd = "/proc/self/fd/3" | .process.args = ["sh", "-c", "pwd; ls"]'
     run run_leak
     assert_failure
-    assert_output --partial 'outside of the container root'
+    # A host fd never reaches a microVM: there the cwd is simply missing.
+    [ "$HULL_ISOLATION" = microvm ] || assert_output --partial 'outside of the container root'
     assert_no_leftovers "$ID"
 }
 
