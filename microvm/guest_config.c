@@ -187,6 +187,36 @@ microvm_guest_process (const struct oci_process *proc, struct hull_process *out,
       out->has_oom_score_adj = true;
       out->oom_score_adj = (int32_t) proc->oom_score_adj.v;
     }
+  if (proc->io_priority)
+    {
+      int v;
+      if (ioprio_from_spec (proc->io_priority, &v, err) < 0)
+        {
+          hull_process_release (out);
+          return -1;
+        }
+      out->has_ioprio = true;
+      out->ioprio = (uint32_t) v;
+    }
+  if (proc->scheduler)
+    {
+      /* struct sched_attr, SCHED_ATTR_SIZE_VER1 */
+      struct
+      {
+        uint32_t size, policy;
+        uint64_t flags;
+        int32_t nice;
+        uint32_t priority;
+        uint64_t runtime, deadline, period;
+      } a;
+      if (scheduler_from_spec (proc->scheduler, &a, err) < 0)
+        {
+          hull_process_release (out);
+          return -1;
+        }
+      out->has_sched = true;
+      out->sched = (struct hull_sched) { a.policy, a.flags, a.nice, a.priority, a.runtime, a.deadline, a.period };
+    }
   return 0;
 }
 
@@ -246,6 +276,18 @@ microvm_guest_config (const struct oci_spec *spec, const char *bundle, struct hu
     }
   if (spec->hostname)
     out->hostname = xstrdup (spec->hostname);
+  if (spec->linux_ && spec->linux_->personality)
+    {
+      int v = personality_from_name (spec->linux_->personality->domain);
+      if (v < 0)
+        {
+          hull_process_release (out);
+          return hull_error (err, EINVAL, "linux.personality.domain `%s`: unknown",
+                             spec->linux_->personality->domain ? spec->linux_->personality->domain : "");
+        }
+      out->has_personality = true;
+      out->personality = (uint32_t) v;
+    }
   out->root_readonly = spec->root && spec->root->readonly;
   /* domainname travels as the kernel.domainname sysctl, ahead of
      linux.sysctl (which runc applies after the domainname). */

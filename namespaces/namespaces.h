@@ -101,4 +101,12 @@ int ns_exec (const struct ns_exec_opts *opts, pid_t *pid, hull_err *err);
    no profile); *flags holds SECCOMP_FILTER_FLAG_*. */
 int ns_seccomp_bpf (const struct oci_seccomp *s, void **prog, size_t *len, unsigned long *flags, hull_err *err);
 
+/* The OCI names of personality, ioPriority and scheduler as the kernel's
+   values, for a microVM guest that applies them itself (microvm/).
+   personality_from_name: -1 when unknown.  scheduler_from_spec fills a
+   struct sched_attr of SCHED_ATTR_SIZE_VER1 (48) bytes. */
+int personality_from_name (const char *name);
+int ioprio_from_spec (const struct oci_io_priority *io, int *value, hull_err *err);
+int scheduler_from_spec (const struct oci_scheduler *s, void *out_attr, hull_err *err);
+
 #endif

@@ -159,6 +159,10 @@ enum hull_tag
   HULL_TAG_MASKED = 19,     /* string, absolute path; repeated, CONFIG only */
   HULL_TAG_READONLY = 20,   /* string, absolute path; repeated, CONFIG only */
   HULL_TAG_OOM_SCORE_ADJ = 21, /* i32 in -1000..1000 */
+  HULL_TAG_PERSONALITY = 22, /* u32 persona (PER_LINUX, PER_LINUX32) */
+  HULL_TAG_IOPRIO = 23,     /* u32 ioprio_set() value: class << 13 | level */
+  HULL_TAG_SCHED = 24,      /* u32 policy, u64 flags, i32 nice, u32 priority, u64 runtime,
+                               deadline, period: sched_setattr()'s fields */
 };
 
 #define HULL_CFG_MAX_ARGS 4096u
@@ -176,6 +180,8 @@ struct hull_rlimit { uint32_t resource; uint64_t soft, hard; };
 struct hull_net { uint8_t mac[6]; uint32_t mtu; uint8_t addr[4]; uint8_t prefix; uint8_t gateway[4]; };
 #define HULL_NET_SIZE 19u
 struct hull_mount { uint64_t flags; char *destination, *type, *source, *data; };
+struct hull_sched { uint32_t policy; uint64_t flags; int32_t nice; uint32_t priority; uint64_t runtime, deadline, period; };
+#define HULL_SCHED_SIZE 44u
 
 struct hull_process
 {
@@ -199,6 +205,9 @@ struct hull_process
   char **masked; size_t n_masked;
   char **readonly; size_t n_readonly;
   bool has_oom_score_adj; int32_t oom_score_adj;
+  bool has_personality; uint32_t personality;
+  bool has_ioprio; uint32_t ioprio;
+  bool has_sched; struct hull_sched sched;
 };
 
 /* Encodes p as a CONFIG/EXEC payload into b.  Returns 0 or -ENOMEM/-EINVAL

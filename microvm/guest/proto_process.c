@@ -145,6 +145,24 @@ hull_process_encode (struct hull_buf *b, const struct hull_process *p)
     put_str (b, HULL_TAG_READONLY, p->readonly[i]);
   if (p->has_oom_score_adj)
     put_tlv_u32 (b, HULL_TAG_OOM_SCORE_ADJ, (uint32_t) p->oom_score_adj);
+  if (p->has_personality)
+    put_tlv_u32 (b, HULL_TAG_PERSONALITY, p->personality);
+  if (p->has_ioprio)
+    put_tlv_u32 (b, HULL_TAG_IOPRIO, p->ioprio);
+  if (p->has_sched)
+    {
+      struct hull_buf v = { 0 };
+      hull_buf_put_u32 (&v, p->sched.policy);
+      hull_buf_put_u64 (&v, p->sched.flags);
+      hull_buf_put_u32 (&v, (uint32_t) p->sched.nice);
+      hull_buf_put_u32 (&v, p->sched.priority);
+      hull_buf_put_u64 (&v, p->sched.runtime);
+      hull_buf_put_u64 (&v, p->sched.deadline);
+      hull_buf_put_u64 (&v, p->sched.period);
+      put_tlv (b, HULL_TAG_SCHED, v.data, v.len);
+      b->oom |= v.oom;
+      hull_buf_release (&v);
+    }
   if (p->has_net)
     {
       struct hull_buf v = { 0 };
@@ -416,6 +434,24 @@ decode_tlv (struct decode_ctx *c, struct hull_process *p, uint16_t tag, const ui
       if (p->net.prefix > 32 || p->net.mtu < 68 || p->net.mtu > 65535)
         return fail (c, -EBADMSG, "net: prefix /%u or mtu %u out of range", p->net.prefix, p->net.mtu);
       p->has_net = true;
+      return 0;
+    case HULL_TAG_PERSONALITY:
+    case HULL_TAG_IOPRIO:
+      if (len != 4)
+        return fail (c, -EBADMSG, "tag %u: expected 4 bytes", tag);
+      if (tag == HULL_TAG_PERSONALITY)
+        p->has_personality = true, p->personality = get_u32 (v);
+      else
+        p->has_ioprio = true, p->ioprio = get_u32 (v);
+      return 0;
+    case HULL_TAG_SCHED:
+      if (len != HULL_SCHED_SIZE)
+        return fail (c, -EBADMSG, "sched: expected %u bytes, got %u", HULL_SCHED_SIZE, len);
+      p->sched = (struct hull_sched) { get_u32 (v), get_u64 (v + 4), (int32_t) get_u32 (v + 12), get_u32 (v + 16),
+                                       get_u64 (v + 20), get_u64 (v + 28), get_u64 (v + 36) };
+      if (p->sched.policy > 6 || p->sched.nice < -20 || p->sched.nice > 19)
+        return fail (c, -EBADMSG, "sched: policy %u or nice %d out of range", p->sched.policy, p->sched.nice);
+      p->has_sched = true;
       return 0;
     default:
       return 0;   /* optional field of a newer host */

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -189,9 +190,48 @@ load_seccomp (const struct hull_process *p, int errpipe)
     child_fail (errpipe, "load the seccomp filter");
 }
 
+/* HOME from the container's /etc/passwd when the env has none, as runc
+   (and container isolation, namespaces/process.c) do; "/" without an
+   entry.  In the child, read while still root: a fresh env or p->env. */
+static char **
+env_with_home (const struct hull_process *p)
+{
+  if (env_get (p->env, "HOME"))
+    return p->env;
+  char *home = NULL, *line = NULL;
+  size_t cap = 0, n = 0;
+  FILE *f = fopen ("/etc/passwd", "re");
+  while (f && ! home && getline (&line, &cap, f) > 0)
+    {
+      /* name:passwd:uid:gid:gecos:home:shell */
+      char *fields[7] = { 0 }, *q = line;
+      int k = 0;
+      line[strcspn (line, "\n")] = '\0';
+      while (k < 7 && q)
+        {
+          fields[k++] = q;
+          q = strchr (q, ':');
+          if (q)
+            *q++ = '\0';
+        }
+      if (k >= 6 && fields[2][0] && strtoul (fields[2], NULL, 10) == p->uid && fields[5][0] == '/')
+        home = fields[5];
+    }
+  while (p->env && p->env[n])
+    n++;
+  char **env = calloc (n + 2, sizeof *env);
+  if (env == NULL || asprintf (&env[n], "HOME=%s", home ? home : "/") < 0)
+    return p->env;
+  memcpy (env, p->env, n * sizeof *env);
+  return env;   /* the child execs or exits: nothing to free */
+}
+
 static void __attribute__ ((noreturn))
 child (const struct hull_process *p, int errpipe, int fds[3], int tty_slave)
 {
+  struct hull_process with_home = *p;
+  with_home.env = env_with_home (p);
+  p = &with_home;
   sigset_t none;
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
@@ -224,6 +264,25 @@ child (const struct hull_process *p, int errpipe, int fds[3], int tty_slave)
       if (setrlimit ((int) p->rlimits[i].resource, &rl) < 0)
         child_fail (errpipe, "setrlimit %u", p->rlimits[i].resource);
     }
+  /* Before the user switch: raising a priority needs privileges. */
+  if (p->has_ioprio && syscall (SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, (int) p->ioprio) < 0)
+    child_fail (errpipe, "process.ioPriority: ioprio_set");
+  if (p->has_sched)
+    {
+      struct
+      {
+        uint32_t size, policy;
+        uint64_t flags;
+        int32_t nice;
+        uint32_t priority;
+        uint64_t runtime, deadline, period;
+      } a = { 48, p->sched.policy, p->sched.flags, p->sched.nice, p->sched.priority,
+              p->sched.runtime, p->sched.deadline, p->sched.period };
+      if (syscall (SYS_sched_setattr, 0, &a, 0) < 0)
+        child_fail (errpipe, "process.scheduler: sched_setattr policy %u", p->sched.policy);
+    }
+  if (p->has_personality && personality (p->personality) < 0)
+    child_fail (errpipe, "personality %#x", p->personality);
   if (p->has_umask)
     umask (p->umask);
   if (p->no_new_privs && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
