@@ -170,7 +170,6 @@ run_in() {   # run the container with `sh -c "$1"`, output in $output
 }
 
 @test "process: personality LINUX32" {
-    microvm_gap "linux.personality is not passed to the guest"
     update_config '.linux.personality = {"domain": "LINUX32"}'
     run_in 'uname -m'
     assert_success
@@ -185,12 +184,13 @@ run_in() {   # run the container with `sh -c "$1"`, output in $output
 }
 
 @test "process: ioPriority and scheduler" {
-    microvm_gap "process.ioPriority and process.scheduler are not passed to the guest"
     update_config '.process.ioPriority = {"class": "IOPRIO_CLASS_IDLE", "priority": 0} | .process.scheduler = {"policy": "SCHED_BATCH", "nice": 7}'
-    run_in 'ionice -p $$; grep -E "^policy" /proc/self/sched; cut -d" " -f19 /proc/self/stat'
+    # policy is field 41 of stat (/proc/PID/sched needs CONFIG_SCHED_DEBUG,
+    # which the microVM guest kernel does not have)
+    run_in 'ionice -p $$; cut -d" " -f41 /proc/self/stat; cut -d" " -f19 /proc/self/stat'
     assert_success
     assert_line --index 0 idle
-    assert_line --index 1 --regexp 'policy[[:space:]]+:[[:space:]]+3$'
+    assert_line --index 1 3
     assert_line --index 2 7
 }
 
