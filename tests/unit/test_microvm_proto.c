@@ -190,6 +190,8 @@ sample_process (void)
     .has_net = true, .net = { { 2, 0, 0, 0, 0, 9 }, 1500, { 10, 1, 2, 3 }, 24, { 10, 1, 2, 1 } },
     .sysctl = sysctls, .n_sysctl = 1, .masked = masked, .n_masked = 2, .readonly = ro, .n_readonly = 1,
     .has_oom_score_adj = true, .oom_score_adj = -500,
+    .has_personality = true, .personality = 8, .has_ioprio = true, .ioprio = (3 << 13) | 0,
+    .has_sched = true, .sched = { 3, 1, -7, 0, 10, 20, 30 },
   };
   return p;
 }
@@ -225,6 +227,10 @@ test_process_roundtrip (void)
               && strcmp (out.masked[1], "/sys/firmware") == 0 && out.n_readonly == 1 && out.has_oom_score_adj
               && out.oom_score_adj == -500,
           "sysctl, masked and read-only paths, oom_score_adj round trip");
+  TAP_OK (out.has_personality && out.personality == 8 && out.has_ioprio && out.ioprio == 3 << 13 && out.has_sched
+              && out.sched.policy == 3 && out.sched.flags == 1 && out.sched.nice == -7 && out.sched.runtime == 10
+              && out.sched.deadline == 20 && out.sched.period == 30,
+          "personality, ioprio and scheduler round trip");
   hull_process_release (&out);
 
   /* Every truncation of a valid payload either decodes (cut on a field
