@@ -157,6 +157,7 @@ JSON
 }
 
 @test "exec: --detach returns at once; the process keeps running" {
+    microvm_gap "the exec proxy (the pid containerd waits on) is not placed in the container's cgroup, so ps does not list it"
     start_sleeper >/dev/null
     exec_detached --pid-file "$BATS_TEST_TMPDIR/pid" "$ID" sh -c 'sleep 1000'
     kill -0 "$(cat "$BATS_TEST_TMPDIR/pid")"
