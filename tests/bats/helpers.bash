@@ -202,7 +202,7 @@ ctr_cat() {
 
 # A test of something the microVM level should do and does not do yet:
 # skipped in microVM mode as a known gap, WHAT saying exactly what is
-# missing (listed in microvm/README.md's "Not done yet").  Unlike
+# missing (listed in microvm/README.md, "Parity with container isolation").  Unlike
 # container_only, the test is meant to run at both levels once it is done.
 microvm_gap() {
     [ "$HULL_ISOLATION" != microvm ] || skip "microVM gap: $1"
