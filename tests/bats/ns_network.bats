@@ -50,7 +50,9 @@ teardown() {
 }
 
 @test "network: the host end reaches a server in the container" {
-    update_config '.process.args = ["sh", "-c", "echo hello-from-container | nc -l -p 7777"]'
+    # The process stays up after serving, so the ping below reaches a
+    # running container (in a microVM, the guest is gone once it exits).
+    update_config '.process.args = ["sh", "-c", "echo hello-from-container | nc -l -p 7777; exec sleep 1000"]'
     run hullq run --detach --bundle "$BUNDLE" "$ID"
     assert_success
     wait_for_status "$ID" running 60
