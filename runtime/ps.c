@@ -213,7 +213,27 @@ hull_ps_table (const struct hull_context *ctx, const char *id, char *const *ps_a
   cleanup_free char *text = NULL;
   size_t n = 0;
 
-  if (hull_ps_pids (ctx, id, &pids, &n, err) < 0 || run_ps (ps_args, n_args, &text, err) < 0)
+  if (hull_ps_pids (ctx, id, &pids, &n, err) < 0)
+    return -1;
+  if (n_args == 0 && n > 0)
+    {
+      /* The columns of `ps -ef`, read for the container's processes only
+         (-q: procps opens just those /proc entries instead of every
+         process on the host, a third of the time here).  Should it fail (every
+         process gone in between: ps then exits 1), `ps -ef` answers. */
+      cleanup_free char *list = NULL;
+      size_t len = 0;
+      hull_err quick_err = NULL;
+
+      list = xmalloc (n * 12 + 1);
+      for (size_t i = 0; i < n; i++)
+        len += (size_t) sprintf (list + len, "%s%d", i > 0 ? "," : "", (int) pids[i]);
+      char *quick[] = { (char *) "-f", (char *) "-q", list };
+      if (run_ps (quick, 3, &text, &quick_err) == 0)
+        return hull_ps_filter (text, pids, n, out, err);
+      hull_error_release (&quick_err);
+    }
+  if (run_ps (ps_args, n_args, &text, err) < 0)
     return -1;
   return hull_ps_filter (text, pids, n, out, err);
 }
