@@ -20,6 +20,7 @@ enum
   OPT_ROOTLESS,
   OPT_LOG_LEVEL,
   OPT_CRIU,
+  OPT_VMM,
 };
 
 static void
@@ -41,6 +42,8 @@ print_usage (FILE *out)
          "  --debug                      debug output\n"
          "  --systemd-cgroup             use systemd for cgroups (not supported yet)\n"
          "  --isolation container|microvm  isolation of new containers\n"
+         "  --vmm builtin|qemu           the VMM of new microVMs (as io.hull.vmm; default:\n"
+         "                               builtin with hardware KVM, else qemu)\n"
          "  --log-level LEVEL            crun's flag: debug is --debug, others are accepted\n"
          "  --rootless true|false|auto   accepted for runc compatibility (as --criu PATH)\n"
          "  -v, --version                print the versions\n"
@@ -86,6 +89,7 @@ main (int argc, char **argv)
     { "rootless", required_argument, NULL, OPT_ROOTLESS },
     { "log-level", required_argument, NULL, OPT_LOG_LEVEL },
     { "criu", required_argument, NULL, OPT_CRIU },
+    { "vmm", required_argument, NULL, OPT_VMM },
     { "version", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
@@ -111,6 +115,7 @@ main (int argc, char **argv)
         case OPT_DEBUG: debug = true; break;
         case OPT_SYSTEMD_CGROUP: ctx.systemd_cgroup = true; break;
         case OPT_ISOLATION: ctx.isolation = optarg; break;
+        case OPT_VMM: ctx.vmm = optarg; break;
         case OPT_ROOTLESS: case OPT_CRIU: break;
         /* crun's spelling of --debug. */
         case OPT_LOG_LEVEL: debug = debug || strcmp (optarg, "debug") == 0; break;
@@ -125,6 +130,8 @@ main (int argc, char **argv)
     return cli_fail (&err);
   if (ctx.isolation != NULL && strcmp (ctx.isolation, "container") != 0 && strcmp (ctx.isolation, "microvm") != 0)
     return cli_failf ("invalid --isolation `%s`: use container or microvm", ctx.isolation);
+  if (ctx.vmm != NULL && strcmp (ctx.vmm, "builtin") != 0 && strcmp (ctx.vmm, "qemu") != 0)
+    return cli_failf ("invalid --vmm `%s`: use qemu or builtin", ctx.vmm);
   if (*ctx.root == '\0')
     return cli_failf ("--root must not be empty");
   if (optind >= argc)

@@ -425,10 +425,13 @@ prepare (struct hull_container *c, const struct ns_spawn_opts *opts, struct moni
   };
   if (microvm_image_prepare (&io, err) < 0)
     return -1;
+  /* The engine in the state: later commands (and people) need not guess
+     the default this host picked. */
+  oci_map_set (&c->st.extra, "vmm", vm.engine == MICROVM_ENGINE_BUILTIN ? "builtin" : "qemu");
   m->qc = (struct microvm_qemu_config) {
     .engine = vm.engine, .qemu = getenv ("HULL_QEMU"), .kernel = m->kernel, .initrd = m->initrd, .disk = m->image, .cpus = vm.cpus,
     .memory_mib = vm.memory_mib, .kvm = microvm_host_has_hw_kvm (), .control_fd = -1, .console_fd = -1, .tap_fd = -1,
-    .shares = m->files.shares, .n_shares = m->files.n_shares,
+    .shares = m->files.shares, .n_shares = m->files.n_shares, .jail = true,
   };
   return 0;
 }
@@ -627,6 +630,20 @@ microvm_exec (struct hull_container *c, const struct hull_exec_request *req, pid
   return 0;
 }
 
+static size_t
+microvm_cgroup_devices (const struct oci_spec *spec, struct oci_device *out, size_t max)
+{
+  struct microvm_vm_settings vm;
+  hull_err err = NULL;
+  /* A bad annotation is refused by create a moment later, clearly. */
+  if (microvm_vm_settings (spec, &vm, &err) < 0)
+    {
+      hull_error_release (&err);
+      return 0;
+    }
+  return microvm_vmm_devices (vm.engine, microvm_host_has_hw_kvm (), out, max);
+}
+
 const struct hull_backend hull_backend_microvm = {
   .name = HULL_ISOLATION_MICROVM,
   .create = microvm_create,
@@ -634,4 +651,5 @@ const struct hull_backend hull_backend_microvm = {
   .kill = microvm_kill,
   .delete = microvm_delete,
   .exec = microvm_exec,
+  .cgroup_devices = microvm_cgroup_devices,
 };

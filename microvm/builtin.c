@@ -54,6 +54,11 @@ int
 microvm_builtin_spawn (const struct microvm_qemu_config *c, pid_t *pid_out, hull_err *err)
 {
   struct vmm_config cfg;
+  struct microvm_jail_entry jail[MICROVM_JAIL_MAX_ENTRIES];
+  struct microvm_share no_shares[1];
+  char no_share_paths[1][32];
+  struct microvm_qemu_config jc = *c;
+  size_t n_jail = 0;
   cleanup_free char *cmdline = microvm_guest_cmdline (c);
 
   if (! c->kvm)
@@ -61,8 +66,14 @@ microvm_builtin_spawn (const struct microvm_qemu_config *c, pid_t *pid_out, hull
                                      "cannot run Linux guests; use io.hull.vmm=qemu");
   if (access (c->kernel, R_OK) < 0)
     return hull_error (err, errno, "guest kernel `%s`", c->kernel);
-  if (microvm_builtin_config (c, cmdline, &cfg, err) < 0)
+  if (c->n_shares > 0)
+    return hull_error (err, 0, "directory bind mounts need io.hull.vmm=qemu (the built-in VMM has no virtio-9p)");
+  if (c->jail)
+    n_jail = microvm_jail_entries (c, jail, &jc, no_shares, no_share_paths);
+  if (microvm_builtin_config (&jc, cmdline, &cfg, err) < 0)
     return -1;
+  if (c->jail)
+    cfg.kvm_path = "/dev/kvm";
   pid_t parent = getpid ();
   pid_t pid = fork ();
   if (pid < 0)
@@ -71,6 +82,7 @@ microvm_builtin_spawn (const struct microvm_qemu_config *c, pid_t *pid_out, hull
     {
       struct vmm_exit ex;
       struct vmm_err verr = { 0 };
+      char why[512] = "";
       prctl (PR_SET_PDEATHSIG, SIGKILL);
       if (getppid () != parent)
         _exit (1);
@@ -82,6 +94,15 @@ microvm_builtin_spawn (const struct microvm_qemu_config *c, pid_t *pid_out, hull
       sigemptyset (&none);
       sigprocmask (SIG_SETMASK, &none, NULL);
       prctl (PR_SET_NAME, "hull-vmm");
+      /* The jail, then no capabilities, then the allowlist (jail.c). */
+      if (c->jail
+          && (microvm_jail_enter (jail, n_jail, why, sizeof why) < 0
+              || (microvm_jail_drop_caps (0) < 0 && snprintf (why, sizeof why, "drop capabilities: %s", strerror (errno)))
+              || microvm_jail_seccomp_builtin (why, sizeof why) < 0))
+        {
+          dprintf (2, "hull-vmm: %s\n", why);
+          _exit (1);
+        }
       if (vmm_run (&cfg, &ex, &verr) < 0)
         {
           dprintf (2, "hull-vmm: %s\n", verr.msg);

@@ -127,6 +127,7 @@ struct microvm_qemu_config
   const struct microvm_share *shares;   /* virtio-9p devices */
   size_t n_shares;
   uint8_t mac[6];            /* the guest NIC's MAC with a TAP */
+  bool jail;                 /* run the VMM jailed (jail.c); the debug driver does not */
 };
 
 /* True when /proc/cpuinfo shows vmx or svm: Linux guests need real KVM.
@@ -142,6 +143,38 @@ int microvm_qemu_spawn (const struct microvm_qemu_config *c, pid_t *pid, hull_er
 char *microvm_guest_cmdline (const struct microvm_qemu_config *c);
 /* Starts c->engine. */
 int microvm_vmm_spawn (const struct microvm_qemu_config *c, pid_t *pid, hull_err *err);
+
+/* ---- jail.c ---- */
+
+/* One thing the jailed VMM opens by name: source (host path) appears at
+   /name in the jail ("vm/kernel", "dev/kvm", "usr"). */
+struct microvm_jail_entry
+{
+  const char *source;
+  char name[32];
+  bool dir, writable;
+};
+#define MICROVM_JAIL_MAX_ENTRIES 16
+/* Where the jailed VMM finds its files. */
+#define MICROVM_JAIL_KERNEL "/vm/kernel"
+#define MICROVM_JAIL_INITRD "/vm/initrd"
+#define MICROVM_JAIL_DISK "/vm/disk"
+/* In the VMM's process, after fork: a new mount namespace whose root is a
+   read-only tmpfs holding only the entries (bound from fds opened first).
+   On failure why says what failed. */
+int microvm_jail_enter (const struct microvm_jail_entry *entries, size_t n, char *why, size_t len);
+/* Drops every capability but keep (bounding set included), clears the
+   ambient set and sets no_new_privs. */
+int microvm_jail_drop_caps (uint64_t keep);
+/* The entries for c (kernel, initrd, disk, /dev/kvm when used, shares,
+   /usr for QEMU) and c with its paths as the jail sees them; share paths
+   are written to share_paths (n_shares entries of 32 bytes). */
+size_t microvm_jail_entries (const struct microvm_qemu_config *c, struct microvm_jail_entry *out,
+                             struct microvm_qemu_config *jailed, struct microvm_share *shares, char (*share_paths)[32]);
+
+/* The built-in VMM's seccomp allowlist (jail_seccomp.c), loaded in its
+   process with no_new_privs set. */
+int microvm_jail_seccomp_builtin (char *why, size_t len);
 
 /* ---- builtin.c ---- */
 
@@ -175,6 +208,13 @@ struct microvm_vm_settings
   enum microvm_engine engine;   /* io.hull.vmm; default: builtin with hardware KVM, else qemu */
 };
 int microvm_vm_settings (const struct oci_spec *spec, struct microvm_vm_settings *out, hull_err *err);
+/* The device nodes the VMM opens itself, for the container's device cgroup
+   and its jail: /dev/kvm (c 10:232) with the built-in VMM or QEMU on
+   hardware KVM; nothing with QEMU/TCG.  (/dev/net/tun is opened before
+   the device rules apply and passed as an fd.)  Fills at most max. */
+#define MICROVM_KVM_MAJOR 10
+#define MICROVM_KVM_MINOR 232
+size_t microvm_vmm_devices (enum microvm_engine engine, bool hw_kvm, struct oci_device *out, size_t max);
 /* The last lines of a guest console log on one line (control bytes
    replaced), to explain a failed boot; NULL if unreadable. */
 char *microvm_console_tail (const char *path, int lines);

@@ -161,37 +161,79 @@ microvm_qemu_argv (const struct microvm_qemu_config *c, int control_fd)
    ours, the TAP fd is passed), so it runs with no capabilities and cannot
    gain any; with shared directories it keeps only what serving the
    container's files as root needs. */
-static int
-drop_privileges (bool shares)
+static uint64_t
+qemu_caps (bool shares)
 {
-  struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-  struct __user_cap_data_struct data[2] = { { 0, 0, 0 }, { 0, 0, 0 } };
-  uint64_t keep = 0;
+  if (! shares)
+    return 0;
+  return (1ull << CAP_CHOWN) | (1ull << CAP_DAC_OVERRIDE) | (1ull << CAP_DAC_READ_SEARCH) | (1ull << CAP_FOWNER)
+         | (1ull << CAP_FSETID);
+}
 
-  if (shares)
-    keep = (1ull << CAP_CHOWN) | (1ull << CAP_DAC_OVERRIDE) | (1ull << CAP_DAC_READ_SEARCH) | (1ull << CAP_FOWNER)
-           | (1ull << CAP_FSETID);
-  data[0].effective = data[0].permitted = (uint32_t) keep;
-  for (int cap = 0; cap < 64; cap++)
-    if (! (keep & (1ull << cap)) && prctl (PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno == EINVAL)
-      break;
-  if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
-    return -1;
-  if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-    return -1;
-  return (int) syscall (SYS_capset, &hdr, data);
+/* The QEMU binary by absolute path (the jail has no $PATH search worth
+   trusting), or NULL. */
+static char *
+qemu_binary (const char *qemu)
+{
+  const char *name = qemu ? qemu : "qemu-system-x86_64";
+  if (strchr (name, '/'))
+    return realpath (name, NULL);
+  const char *path = getenv ("PATH");
+  cleanup_free char *dirs = xstrdup (path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
+  char *save = NULL;
+  for (char *d = strtok_r (dirs, ":", &save); d; d = strtok_r (NULL, ":", &save))
+    {
+      cleanup_free char *p = xasprintf ("%s/%s", d, name);
+      if (access (p, X_OK) == 0)
+        return realpath (p, NULL);
+    }
+  return NULL;
+}
+
+static void __attribute__ ((noreturn))
+child_fail (int pipe_fd, int e, const char *why)
+{
+  char buf[sizeof (int) + 512];
+  size_t n = why ? strnlen (why, 511) : 0;
+  memcpy (buf, &e, sizeof e);
+  if (n)
+    memcpy (buf + sizeof e, why, n);
+  if (write (pipe_fd, buf, sizeof e + n) < 0)
+    _exit (127);
+  _exit (127);
 }
 
 int
 microvm_qemu_spawn (const struct microvm_qemu_config *c, pid_t *pid_out, hull_err *err)
 {
-  cleanup_strv char **argv = microvm_qemu_argv (c, QEMU_CONTROL_FD);
+  struct microvm_jail_entry jail[MICROVM_JAIL_MAX_ENTRIES];
+  struct microvm_share jailed_shares[MICROVM_JAIL_MAX_ENTRIES];
+  char share_paths[MICROVM_JAIL_MAX_ENTRIES][32];
+  struct microvm_qemu_config jc = *c;
+  size_t n_jail = 0;
   int pipefd[2];
 
   if (access (c->kernel, R_OK) < 0)
     return hull_error (err, errno, "guest kernel `%s`", c->kernel);
   if (access (c->initrd, R_OK) < 0)
     return hull_error (err, errno, "guest initramfs `%s`", c->initrd);
+  cleanup_free char *binary = qemu_binary (c->qemu);
+  if (binary == NULL)
+    return hull_error (err, ENOENT, "start `%s`", c->qemu ? c->qemu : "qemu-system-x86_64");
+  if (c->jail)
+    {
+      if (c->n_shares > MICROVM_JAIL_MAX_ENTRIES - 8)
+        return hull_error (err, E2BIG, "at most %d directory bind mounts reach a microVM", MICROVM_JAIL_MAX_ENTRIES - 8);
+      n_jail = microvm_jail_entries (c, jail, &jc, jailed_shares, share_paths);
+      if (strncmp (binary, "/usr/", 5) != 0)
+        {
+          /* A QEMU outside /usr is bound in by itself. */
+          jail[n_jail++] = (struct microvm_jail_entry) { .source = binary, .name = "vm/qemu" };
+          free (binary);
+          binary = xstrdup ("/vm/qemu");
+        }
+    }
+  cleanup_strv char **argv = microvm_qemu_argv (&jc, QEMU_CONTROL_FD);
   /* Tells the parent whether exec worked. */
   if (pipe2 (pipefd, O_CLOEXEC) < 0)
     return hull_error (err, errno, "pipe");
@@ -205,7 +247,7 @@ microvm_qemu_spawn (const struct microvm_qemu_config *c, pid_t *pid_out, hull_er
     }
   if (pid == 0)
     {
-      int e;
+      char why[512] = "";
       /* QEMU must not outlive whoever holds the other end. */
       prctl (PR_SET_PDEATHSIG, SIGKILL);
       if (getppid () != parent)
@@ -213,35 +255,37 @@ microvm_qemu_spawn (const struct microvm_qemu_config *c, pid_t *pid_out, hull_er
       int null = open ("/dev/null", O_RDWR | O_CLOEXEC);
       int con = c->console_fd >= 0 ? c->console_fd : null;
       if (null < 0 || dup2 (null, 0) < 0 || dup2 (con, 1) < 0 || dup2 (con, 2) < 0)
-        goto child_fail;
+        child_fail (pipefd[1], errno, NULL);
       /* Both away from 3 and 4 first, so neither dup2 clobbers the other. */
       int ctl = fcntl (c->control_fd, F_DUPFD_CLOEXEC, 10);
       int tap = c->tap_fd >= 0 ? fcntl (c->tap_fd, F_DUPFD_CLOEXEC, 10) : -1;
       if (ctl < 0 || dup2 (ctl, QEMU_CONTROL_FD) < 0 || (c->tap_fd >= 0 && (tap < 0 || dup2 (tap, QEMU_TAP_FD) < 0)))
-        goto child_fail;
+        child_fail (pipefd[1], errno, NULL);
       sigset_t none;
       sigemptyset (&none);
       sigprocmask (SIG_SETMASK, &none, NULL);
-      if (drop_privileges (c->n_shares > 0) < 0)
-        goto child_fail;
-      execvp (argv[0], argv);
-    child_fail:
-      e = errno;
-      if (write (pipefd[1], &e, sizeof e) < 0)
-        _exit (127);
-      _exit (127);
+      if (c->jail && microvm_jail_enter (jail, n_jail, why, sizeof why) < 0)
+        child_fail (pipefd[1], errno, why);
+      if (microvm_jail_drop_caps (qemu_caps (c->n_shares > 0)) < 0)
+        child_fail (pipefd[1], errno, "drop capabilities");
+      execv (binary, argv);
+      child_fail (pipefd[1], errno, NULL);
     }
   close (pipefd[1]);
-  int child_errno = 0;
+  char buf[sizeof (int) + 512];
   ssize_t n;
   do
-    n = read (pipefd[0], &child_errno, sizeof child_errno);
+    n = read (pipefd[0], buf, sizeof buf - 1);
   while (n < 0 && errno == EINTR);
   close (pipefd[0]);
   if (n > 0)
     {
-      int st;
+      int st, child_errno = 0;
+      memcpy (&child_errno, buf, n >= (ssize_t) sizeof child_errno ? sizeof child_errno : 0);
+      buf[n] = 0;
       waitpid (pid, &st, 0);
+      if (n > (ssize_t) sizeof (int))
+        return hull_error (err, 0, "start `%s`: %s", argv[0], buf + sizeof (int));
       return hull_error (err, child_errno, "start `%s`", argv[0]);
     }
   *pid_out = pid;

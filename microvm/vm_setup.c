@@ -183,6 +183,17 @@ microvm_vm_settings (const struct oci_spec *spec, struct microvm_vm_settings *ou
   return 0;
 }
 
+size_t
+microvm_vmm_devices (enum microvm_engine engine, bool hw_kvm, struct oci_device *out, size_t max)
+{
+  static char kvm_path[] = "/dev/kvm", char_type[] = "c";
+  if (max == 0 || (engine == MICROVM_ENGINE_QEMU && ! hw_kvm))
+    return 0;
+  out[0] = (struct oci_device) { .type = char_type, .path = kvm_path, .major = MICROVM_KVM_MAJOR,
+                                 .minor = MICROVM_KVM_MINOR };
+  return 1;
+}
+
 void
 microvm_stop_vmm (pid_t pid, int grace_ms)
 {

@@ -111,6 +111,12 @@ oci_features_json_ex (const char *libseccomp_version)
   jw_open (g);
   jw_kv_str (g, "io.github.seccomp.libseccomp.version", libseccomp_version);
   jw_kv_str (g, "io.hull.isolation.supported", "container,microvm");
+  /* The io.hull.* annotations hull reads from config.json, with what they take. */
+  jw_kv_str (g, "io.hull.isolation", "container|microvm");
+  jw_kv_str (g, "io.hull.vmm", "builtin|qemu");
+  jw_kv_str (g, "io.hull.vm.cpus", "vCPUs (1..64)");
+  jw_kv_str (g, "io.hull.vm.memory", "MiB of guest memory (at least 64)");
+  jw_kv_str (g, "io.hull.vm.disk-size", "MiB of the rootfs image");
   jw_close (g);
   jw_close (g);
   return jw_finish (g);

@@ -70,6 +70,10 @@ struct hull_backend
      a child of the caller whose exit status is the process's: the process
      itself, or a proxy standing for it.  NULL: the level has no exec. */
   int (*exec) (struct hull_container *c, const struct hull_exec_request *req, pid_t *pid, hull_err *err);
+  /* Devices the level's own processes open (the VMM's /dev/kvm), allowed
+     in the device cgroup as linux.devices entries are: fills at most max
+     entries of out and returns how many.  NULL: none. */
+  size_t (*cgroup_devices) (const struct oci_spec *spec, struct oci_device *out, size_t max);
   /* pause/resume, update and ps act on the cgroup, the same for both
      levels (the VMM lives in the container's cgroup). */
 };
@@ -80,6 +84,12 @@ extern const struct hull_backend hull_backend_container;
    NULL), argv0_vm whether hull was invoked as hull-vm. */
 int hull_isolation_select (const struct oci_spec *spec, const char *flag, bool argv0_vm, const char **isolation,
                            hull_err *err);
+/* The microVM's VMM: --vmm (`flag`, or NULL) or the annotation
+   io.hull.vmm, builtin or qemu; a contradiction is an error.  *vmm is NULL
+   when neither says (the microvm level then picks its default). */
+#define HULL_BACKEND_MAX_DEVICES 4
+#define HULL_VMM_ANNOTATION "io.hull.vmm"
+int hull_vmm_select (const struct oci_spec *spec, const char *flag, const char **vmm, hull_err *err);
 /* The backend for a level: "isolation microvm is not available yet" while
    it is not built in. */
 int hull_backend_find (const char *isolation, const struct hull_backend **out, hull_err *err);

@@ -21,6 +21,7 @@ struct hull_context
 {
   const char *root;           /* state root */
   const char *isolation;      /* --isolation; NULL when not given */
+  const char *vmm;            /* --vmm (microVMs): builtin | qemu; NULL when not given */
   bool invoked_as_vm;         /* argv[0] is hull-vm */
   bool systemd_cgroup;
 };

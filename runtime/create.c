@@ -182,7 +182,7 @@ check_preserved_fds (int n, hull_err *err)
   if (n < 0)
     return hull_error (err, 0, "--preserve-fds must not be negative");
   for (int fd = 3; fd < 3 + n; fd++)
-    if (fcntl (fd, F_GETFD) < 0)
+    if (fcntl (fd, F_GETFD) < 0 || hull_log_owns_fd (fd))
       return hull_error (err, 0, "--preserve-fds %d: fd %d is not open", n, fd);
   return 0;
 }
@@ -224,6 +224,9 @@ hull_create_container (const struct hull_context *ctx, const char *id, const str
   cleanup_close int own_terminal_peer = -1;
   const struct hull_backend *backend = NULL;
   const char *isolation = NULL;
+  const char *vmm = NULL;
+  cleanup_free struct oci_device *devices = NULL;
+  size_t n_spec_devices, n_devices;
   struct hull_container c = { 0 };
   struct ns_callbacks cb;
   struct ns_spawn_opts so;
@@ -244,8 +247,13 @@ hull_create_container (const struct hull_context *ctx, const char *id, const str
       || resolve_rootfs (bundle, spec, &rootfs, err) < 0 || check_terminal (spec, opts, extra, err) < 0)
     return -1;
   if (hull_isolation_select (spec, ctx->isolation, ctx->invoked_as_vm, &isolation, err) < 0
-      || hull_backend_find (isolation, &backend, err) < 0)
+      || hull_backend_find (isolation, &backend, err) < 0 || hull_vmm_select (spec, ctx->vmm, &vmm, err) < 0)
     return -1;
+  /* --vmm reaches the microvm level as its annotation does (and so the
+     state's annotations); a container has no VMM to choose. */
+  if (ctx->vmm != NULL && vmm != NULL && strcmp (isolation, HULL_ISOLATION_MICROVM) == 0
+      && oci_annotation (spec, HULL_VMM_ANNOTATION) == NULL)
+    oci_map_set (&spec->annotations, HULL_VMM_ANNOTATION, vmm);
 
   c.st.id = xstrdup (id);
   c.st.bundle = xstrdup (bundle);
@@ -274,10 +282,17 @@ hull_create_container (const struct hull_context *ctx, const char *id, const str
       cgroup_detect_mode (&why);
       hull_log_debug ("cgroups: %s", why);
     }
+  /* linux.devices, then what the level itself needs (a microVM's /dev/kvm). */
+  n_spec_devices = spec->linux_ != NULL ? spec->linux_->devices_len : 0;
+  devices = xcalloc (n_spec_devices + HULL_BACKEND_MAX_DEVICES, sizeof *devices);
+  if (n_spec_devices > 0)
+    memcpy (devices, spec->linux_->devices, n_spec_devices * sizeof *devices);
+  n_devices = n_spec_devices;
+  if (backend->cgroup_devices != NULL)
+    n_devices += backend->cgroup_devices (spec, devices + n_spec_devices, HULL_BACKEND_MAX_DEVICES);
   if (cgroup_create_with_devices (spec->linux_ != NULL ? spec->linux_->cgroups_path : NULL, id,
-                                  spec->linux_ != NULL ? spec->linux_->resources : NULL,
-                                  spec->linux_ != NULL ? spec->linux_->devices : NULL,
-                                  spec->linux_ != NULL ? spec->linux_->devices_len : 0, &c.cgroup, err) < 0)
+                                  spec->linux_ != NULL ? spec->linux_->resources : NULL, devices, n_devices,
+                                  &c.cgroup, err) < 0)
     goto fail;
   c.st.cgroup_path = xstrdup (cgroup_path (c.cgroup));
   if (write_file_at (c.sd->dirfd, HULL_CGROUP_FILE, c.st.cgroup_path, strlen (c.st.cgroup_path), err) < 0)

@@ -44,3 +44,24 @@ hull_isolation_select (const struct oci_spec *spec, const char *flag, bool argv0
   *isolation = forced != NULL ? forced : annotation != NULL ? annotation : HULL_ISOLATION_CONTAINER;
   return 0;
 }
+
+static bool
+vmm_known (const char *name)
+{
+  return strcmp (name, "qemu") == 0 || strcmp (name, "builtin") == 0;
+}
+
+int
+hull_vmm_select (const struct oci_spec *spec, const char *flag, const char **vmm, hull_err *err)
+{
+  const char *annotation = spec != NULL ? oci_annotation (spec, HULL_VMM_ANNOTATION) : NULL;
+
+  if (flag != NULL && !vmm_known (flag))
+    return hull_error (err, 0, "invalid --vmm `%s`: use qemu or builtin", flag);
+  if (annotation != NULL && !vmm_known (annotation))
+    return hull_error (err, 0, "invalid annotation %s=`%s`: use qemu or builtin", HULL_VMM_ANNOTATION, annotation);
+  if (flag != NULL && annotation != NULL && strcmp (flag, annotation) != 0)
+    return hull_error (err, 0, "annotation %s=%s contradicts --vmm %s", HULL_VMM_ANNOTATION, annotation, flag);
+  *vmm = flag != NULL ? flag : annotation;
+  return 0;
+}
