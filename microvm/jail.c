@@ -68,8 +68,9 @@ microvm_jail_enter (const struct microvm_jail_entry *entries, size_t n, char *wh
 
   if (n > MICROVM_JAIL_MAX_ENTRIES)
     return snprintf (why, len, "jail: too many entries"), -1;
-  if (unshare (CLONE_NEWNS) < 0)
-    return failf (why, len, "unshare", "mount namespace");
+  /* Its own mount namespace, and no SysV IPC or hostname to share. */
+  if (unshare (CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS) < 0)
+    return failf (why, len, "unshare", "mount, ipc and uts namespaces");
   if (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
     return failf (why, len, "make private", "/");
   /* Opened in the new namespace: a bind's source must be one of its mounts. */

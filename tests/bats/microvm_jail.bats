@@ -118,8 +118,11 @@ vmm_pid_of() {
     [ ! -e "/proc/$vmm/root/etc" ] && [ ! -e "/proc/$vmm/root/proc" ]
     ! touch "/proc/$vmm/root/new" 2>/dev/null || fail "the jail's root is writable"
     [ "$(stat -L -c %i "/proc/$vmm/root/vm/disk")" = "$(stat -c %i "$HULL_ROOT/$ID/microvm-rootfs.ext4")" ]
-    # Its mount namespace is its own; cgroup and network namespace the container's.
-    [ "$(readlink "/proc/$vmm/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ]
+    # Its mount, ipc and uts namespaces are its own; cgroup and network namespace the container's.
+    local ns
+    for ns in mnt ipc uts; do
+        [ "$(readlink "/proc/$vmm/ns/$ns")" != "$(readlink /proc/self/ns/$ns)" ] || fail "the host's $ns namespace"
+    done
     [ "$(readlink "/proc/$vmm/ns/net")" = "$(readlink "/proc/$init/ns/net")" ]
     [ "$(readlink "/proc/$vmm/ns/net")" != "$(readlink /proc/self/ns/net)" ]
     [ "$(cat "/proc/$vmm/cgroup")" = "$(cat "/proc/$init/cgroup")" ]
