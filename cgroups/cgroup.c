@@ -215,6 +215,34 @@ read_own_cgroup (char **out, hull_err *err)
   return read_file ("/proc/self/cgroup", out, NULL, err);
 }
 
+/* A new container never shares a cgroup that already holds processes (in
+   it or below it), as runc refuses it: the limits would be shared, and
+   kill --all or delete would reach the strangers. */
+static int
+check_empty (const struct hull_cgroup *cg, hull_err *err)
+{
+  for (size_t i = 0; i < cg->n; i++)
+    {
+      cleanup_free pid_t *pids = NULL;
+      size_t n = 0, cap = 0;
+
+      if (access (cg->d[i].abs, F_OK) < 0)
+        continue;
+      if (cg_collect_pids (cg->d[i].abs, &pids, &n, &cap, err) < 0)
+        {
+          /* Removed meanwhile: empty. */
+          if ((*err)->errnum != ENOENT && (*err)->errnum != ENODEV)
+            return -1;
+          hull_error_release (err);
+          continue;
+        }
+      if (n > 0)
+        return hull_error (err, 0, "container's cgroup is not empty: %zu process(es) found in `%s`", n,
+                           cg->d[i].abs);
+    }
+  return 0;
+}
+
 int
 cgroup_create (const char *cgroups_path, const char *id, const struct oci_resources *res,
                struct hull_cgroup **out, hull_err *err)
@@ -261,6 +289,8 @@ cg_create_in (const struct cg_layout *l, const char *own, const char *cgroups_pa
   store_path (cg);
   /* Bad values are refused before anything exists. */
   if (res != NULL && cg_validate_resources (res, err) < 0)
+    return -1;
+  if (check_empty (cg, err) < 0)
     return -1;
 
   for (size_t i = 0; i < cg->n; i++)
