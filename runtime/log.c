@@ -39,10 +39,27 @@ hull_log_setup (const char *path, enum hull_log_format format, bool debug, hull_
   int fd = open (path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0)
     return hull_error (err, errno, "open log file `%s`", path);
+  /* Out of the range --preserve-fds hands on (3, 4, ...): there the log
+     would pass for a caller's fd.  Where the fd limit is lower, the
+     preserve-fds checks still tell them apart (hull_log_owns_fd). */
+  {
+    int high = fcntl (fd, F_DUPFD_CLOEXEC, HULL_LOG_FD_FLOOR);
+    if (high >= 0)
+      {
+        close (fd);
+        fd = high;
+      }
+  }
   if (log_fd >= 0)
     close (log_fd);
   log_fd = fd;
   return 0;
+}
+
+bool
+hull_log_owns_fd (int fd)
+{
+  return fd >= 0 && fd == log_fd;
 }
 
 bool

@@ -20,6 +20,10 @@ int hull_log_parse_format (const char *name, enum hull_log_format *out, hull_err
 /* path may be NULL (stderr only).  The file is opened O_APPEND|O_CLOEXEC. */
 int hull_log_setup (const char *path, enum hull_log_format format, bool debug, hull_err *err);
 bool hull_log_debug_enabled (void);
+/* Whether fd is the log file's (opened at fd HULL_LOG_FD_FLOOR or above
+   where the fd limit allows), so not a caller's fd to preserve. */
+#define HULL_LOG_FD_FLOOR 256
+bool hull_log_owns_fd (int fd);
 
 void hull_log_error (const char *msg);
 void hull_log_warning (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));

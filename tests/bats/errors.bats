@@ -206,6 +206,39 @@ create_fails_with() {
     assert_output --partial "not a non-negative number"
 }
 
+@test "errors: --preserve-fds of a closed fd 3 is refused even when --log would take that number" {
+    local log=$BATS_TEST_TMPDIR/hull.log
+    update_config '.process.args = ["true"]'
+    # The caller has no fd 3: hull's own log file must not pass for it.
+    run hullq --log "$log" create --bundle "$BUNDLE" --preserve-fds 1 "$ID" 3>&-
+    assert_failure
+    assert_output "hull: --preserve-fds 1: fd 3 is not open"
+    assert_no_leftovers "$ID"
+    # A hole: fd 3 closed, fd 4 open.
+    run hullq --log "$log" create --bundle "$BUNDLE" --preserve-fds 2 "$ID" 3>&- 4</dev/null
+    assert_failure
+    assert_output "hull: --preserve-fds 2: fd 3 is not open"
+    assert_no_leftovers "$ID"
+    # Under a low fd limit the log cannot move up and does take fd 3.
+    low_limit() {
+        ulimit -n 64
+        hullq --log "$log" create --bundle "$BUNDLE" --preserve-fds 1 "$ID" 3>&-
+    }
+    run low_limit
+    assert_failure
+    assert_output "hull: --preserve-fds 1: fd 3 is not open"
+    assert_no_leftovers "$ID"
+    grep -q "fd 3 is not open" "$log" || fail "the log file has no error: $(cat "$log")"
+    # The same for exec.
+    update_config '.process.args = ["sleep", "1000"]'
+    hullq run -d --bundle "$BUNDLE" "$ID" >/dev/null
+    run hullq --log "$log" exec --preserve-fds 1 "$ID" true 3>&-
+    assert_failure
+    assert_output --partial "fd 3 is not open"
+    hull delete --force "$ID"
+    assert_no_leftovers "$ID"
+}
+
 @test "errors: a corrupt state.json: state fails clearly, delete --force removes it" {
     update_config '.process.args = ["true"]'
     hullq run -d --bundle "$BUNDLE" "$ID" >/dev/null
