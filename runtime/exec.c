@@ -20,6 +20,7 @@
 #include "runtime/console.h"
 #include "runtime/lifecycle.h"
 #include "runtime/log.h"
+#include "runtime/parent.h"
 #include "runtime/util.h"
 
 static void
@@ -250,92 +251,6 @@ write_pid_file (const char *path, pid_t pid, hull_err *err)
   return 0;
 }
 
-/* ---- staying the parent ---- */
-
-static bool
-forwardable (int sig)
-{
-  switch (sig)
-    {
-    case SIGKILL: case SIGSTOP: case SIGSEGV: case SIGBUS: case SIGILL: case SIGFPE: case SIGABRT:
-    case SIGTRAP: case SIGSYS: case SIGCHLD: case SIGPIPE: case SIGTTIN: case SIGTTOU: case SIGURG:
-      return false;
-    default:
-      return true;
-    }
-}
-
-static void
-resize_terminal (int master)
-{
-  struct winsize ws;
-  if (master >= 0 && isatty (0) && ioctl (0, TIOCGWINSZ, &ws) == 0)
-    ioctl (master, TIOCSWINSZ, &ws);
-}
-
-/* Reap every child (we are a subreaper); true once `pid` is. */
-static bool
-reap (pid_t pid, int *status)
-{
-  bool done = false;
-  for (;;)
-    {
-      int st;
-      pid_t p = waitpid (-1, &st, WNOHANG);
-      if (p <= 0)
-        return done;
-      if (p == pid)
-        {
-          *status = st;
-          done = true;
-        }
-    }
-}
-
-/* Signals are blocked: take them with sigwaitinfo until `pid` exits. */
-static void
-wait_process (pid_t pid, int master, int *status)
-{
-  sigset_t set;
-  sigfillset (&set);
-
-  if (reap (pid, status))
-    return;
-  for (;;)
-    {
-      siginfo_t info;
-      int sig = sigwaitinfo (&set, &info);
-      if (sig < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          /* Cannot wait for signals: wait for the process alone. */
-          while (waitpid (pid, status, 0) < 0 && errno == EINTR)
-            ;
-          return;
-        }
-      if (sig == SIGCHLD)
-        {
-          if (reap (pid, status))
-            return;
-        }
-      else if (sig == SIGWINCH && master >= 0)
-        resize_terminal (master);
-      else if (forwardable (sig))
-        kill (pid, sig);
-    }
-}
-
-static int
-exit_code_of (int status)
-{
-  if (WIFEXITED (status))
-    return WEXITSTATUS (status);
-  if (WIFSIGNALED (status))
-    return 128 + WTERMSIG (status);
-  return 255;
-}
-
 /* ---- exec ---- */
 
 struct exec_state
@@ -494,24 +409,24 @@ hull_exec (const struct hull_context *ctx, const char *id, const struct hull_exe
 
   if (master >= 0)
     {
-      resize_terminal (master);
+      hull_parent_resize_terminal (master);
       if (hull_console_proxy_start (master, err) < 0)
         {
           kill (pid, SIGKILL);
-          wait_process (pid, -1, &status);
+          hull_parent_wait (pid, -1, &status);
           close (master);
           sigprocmask (SIG_SETMASK, &old, NULL);
           return -1;
         }
     }
-  wait_process (pid, master, &status);
+  hull_parent_wait (pid, master, &status);
   if (master >= 0)
     {
       hull_console_proxy_stop ();
       close (master);
     }
   sigprocmask (SIG_SETMASK, &old, NULL);
-  *exit_code = exit_code_of (status);
+  *exit_code = hull_parent_exit_code (status);
   return 0;
 
 fail:
