@@ -2,7 +2,11 @@
    unblocks the init's open for writing; its one byte says it is alive.  The
    init keeps the write end open close-on-exec: EOF means it reached execve,
    text before EOF is why it died first.  A pidfd in the same poll() notices
-   an init that died before the byte, so we never hang. */
+   an init that died before the byte, so we never hang.  The pidfd is taken
+   before the fifo is opened: that open releases the init, and a short
+   workload can run to its end and be reaped by a subreaper (containerd's
+   shim) before a later pidfd_open, which would then fail with ESRCH while
+   the init's byte waits unread in the fifo. */
 #include "namespaces/ns_internal.h"
 
 #include <dirent.h>
@@ -49,6 +53,15 @@ ns_start (const char *exec_fifo, pid_t pid, hull_err *err)
   size_t msg_len = 0;
   bool alive = false;   /* the init's byte arrived */
 
+  pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
+  if (pidfd < 0)
+    {
+      if (errno != ESRCH)
+        return hull_error (err, errno, "pidfd_open %d", (int) pid);
+      if (access (exec_fifo, F_OK) < 0 && errno == ENOENT)
+        return hull_error (err, 0, "container already started (exec fifo `%s` is gone)", exec_fifo);
+      return hull_error (err, 0, "container init exited before start: container not running");
+    }
   fifo = open (exec_fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fifo < 0)
     {
@@ -58,11 +71,6 @@ ns_start (const char *exec_fifo, pid_t pid, hull_err *err)
     }
   if (fstat (fifo, &fifo_st) < 0)
     return hull_error (err, errno, "stat exec fifo `%s`", exec_fifo);
-  pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
-  if (pidfd < 0 && errno == ESRCH)
-    return hull_error (err, 0, "container init exited before start: container not running");
-  if (pidfd < 0)
-    return hull_error (err, errno, "pidfd_open %d", (int) pid);
 
   for (;;)
     {

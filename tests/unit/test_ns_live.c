@@ -1,11 +1,16 @@
 /* namespaces/ against the real kernel, without the CLI: create/start
-   handshake (including an init that dies before start), errors from the
+   handshake (including an init that dies before start, and one whose
+   workload ends and is reaped while start runs), errors from the
    child, ns_exec, and SCMP_ACT_NOTIFY with a listener.  Needs root and
    busybox; skipped otherwise. */
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <poll.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,6 +159,112 @@ test_start_after_death (void)
   hull_error_release (&err);
 }
 
+/* Stops every pidfd_open of the calling process until a listener answers;
+   returns the listener fd. */
+static int
+hold_pidfd_open (void)
+{
+  struct sock_filter f[] = {
+    BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, nr)),
+    BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, __NR_pidfd_open, 0, 1),
+    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  struct sock_fprog prog = { .len = sizeof f / sizeof f[0], .filter = f };
+  return (int) syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+}
+
+static bool
+has_open (pid_t pid, const struct stat *file)
+{
+  cleanup_free char *path = xasprintf ("/proc/%d/fd", (int) pid);
+  DIR *d = opendir (path);
+  struct dirent *de;
+  bool found = false;
+
+  while (d != NULL && !found && (de = readdir (d)) != NULL)
+    {
+      struct stat st;
+      found = de->d_name[0] != '.' && fstatat (dirfd (d), de->d_name, &st, 0) == 0 && st.st_dev == file->st_dev
+              && st.st_ino == file->st_ino;
+    }
+  if (d != NULL)
+    closedir (d);
+  return found;
+}
+
+/* containerd's shape: the workload is /bin/true and the shim, a subreaper,
+   reaps the init the moment it exits.  start runs in a child whose
+   pidfd_open waits for our answer; if start had opened the fifo by then,
+   the init is free: let it run to its end and reap it before answering.
+   start must succeed either way: the init's byte is in the fifo. */
+static void
+test_start_quick_init_reaped (void)
+{
+  hull_err err = NULL;
+  pid_t pid, starter;
+  int p[2], nfd = -1, starter_fd = -1, listener = -1, init_status = -1;
+  bool released = false;
+  struct stat fifo_st;
+  cleanup_oci_spec struct oci_spec *spec = spec_for ("[\"true\"]", NULL);
+
+  TAP_EQ_INT (spawn (spec, "live-quick", &pid, &err), 0, "create a container whose workload ends at once");
+  if (err != NULL)
+    {
+      hull_error_release (&err);
+      return;
+    }
+  TAP_OK (stat (fifo, &fifo_st) == 0 && pipe2 (p, O_CLOEXEC) == 0, "set up the start in a child");
+  fflush (stdout);
+  starter = fork ();
+  if (starter == 0)
+    {
+      alarm (60);
+      close (p[0]);
+      nfd = hold_pidfd_open ();
+      if (write (p[1], &nfd, sizeof nfd) != sizeof nfd || nfd < 0)
+        _exit (2);
+      close (p[1]);
+      if (ns_start (fifo, pid, &err) < 0)
+        {
+          fprintf (stderr, "# start: %s\n", err->msg);
+          _exit (1);
+        }
+      _exit (0);
+    }
+  close (p[1]);
+  if (read (p[0], &nfd, sizeof nfd) != sizeof nfd)
+    nfd = -1;
+  close (p[0]);
+  starter_fd = (int) syscall (SYS_pidfd_open, starter, 0);
+  if (nfd >= 0 && starter_fd >= 0)
+    listener = (int) syscall (SYS_pidfd_getfd, starter_fd, nfd, 0);
+  TAP_OK (listener >= 0, "the starter's pidfd_open waits on our listener");
+
+  struct pollfd pfd = { .fd = listener, .events = POLLIN };
+  struct seccomp_notif req;
+  memset (&req, 0, sizeof req);
+  if (listener >= 0 && poll (&pfd, 1, -1) == 1 && (pfd.revents & POLLIN)
+      && ioctl (listener, SECCOMP_IOCTL_NOTIF_RECV, &req) == 0)
+    {
+      struct seccomp_notif_resp resp = { .id = req.id, .flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE };
+      released = has_open (starter, &fifo_st);
+      if (released)
+        init_status = wait_status (pid);
+      ioctl (listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+    }
+  if (released)
+    printf ("# the fifo was open before pidfd_open: the init ran and was reaped first\n");
+  TAP_EQ_INT (wait_status (starter), 0, "start succeeds though the init ended and was reaped meanwhile");
+  if (!released)
+    init_status = wait_status (pid);
+  TAP_EQ_INT (init_status, 0, "the workload ran");
+  if (listener >= 0)
+    close (listener);
+  if (starter_fd >= 0)
+    close (starter_fd);
+}
+
 static void
 test_child_error (void)
 {
@@ -284,6 +395,7 @@ main (void)
   test_create_start ();
   test_threaded_caller ();
   test_start_after_death ();
+  test_start_quick_init_reaped ();
   test_child_error ();
   test_exec ();
   test_seccomp_notify ("live5");
