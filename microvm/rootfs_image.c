@@ -272,6 +272,10 @@ inject_files (const char *image, const struct microvm_inject *inj, size_t n, hul
           return hull_error (err, S_ISREG (st.st_mode) ? saved : EINVAL, "bind mount source `%s` is not a regular file",
                              inj[i].source);
         }
+      /* Parents first, as a bind mount's destination is created in a
+         container (an existing one only makes debugfs complain). */
+      for (const char *slash = strchr (inj[i].destination + 1, '/'); slash; slash = strchr (slash + 1, '/'))
+        dprintf (fd, "mkdir %.*s\n", (int) (slash - inj[i].destination), inj[i].destination);
       dprintf (fd, "rm %s\nwrite %s %s\n", inj[i].destination, inj[i].source, inj[i].destination);
     }
   char *argv[] = { "debugfs", "-w", "-f", cmds, (char *) image, NULL };
