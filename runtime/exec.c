@@ -206,24 +206,8 @@ read_process_file (const char *path, hull_err *err)
   struct oci_process *p;
   size_t len = 0;
 
-  if (strcmp (path, "-") == 0)
-    {
-      size_t cap = 0;
-      ssize_t n;
-      do
-        {
-          if (len + 4096 + 1 > cap)
-            text = xrealloc (text, cap = 2 * cap + 4096 + 1);
-          n = read_all (0, text + len, cap - len - 1);
-          if (n < 0)
-            return hull_error (err, errno, "--process -: read stdin"), NULL;
-          len += (size_t) n;
-        }
-      while (n > 0);
-      text[len] = '\0';
-    }
-  else if (read_file (path, &text, &len, err) < 0)
-    return hull_error_wrap (err, "--process"), NULL;
+  if (read_file_or_stdin ("--process", path, &text, &len, err) < 0)
+    return NULL;
   p = oci_process_parse (text, len, err);
   if (p == NULL)
     hull_error_wrap (err, "--process `%s`", path);

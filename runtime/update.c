@@ -168,24 +168,8 @@ read_resources_file (const char *path, hull_err *err)
   struct oci_resources *r;
   size_t len = 0;
 
-  if (strcmp (path, "-") == 0)
-    {
-      size_t cap = 0;
-      ssize_t n;
-      do
-        {
-          if (len + 4096 + 1 > cap)
-            text = xrealloc (text, cap = 2 * cap + 4096 + 1);
-          n = read_all (0, text + len, cap - len - 1);
-          if (n < 0)
-            return hull_error (err, errno, "--resources -: read stdin"), NULL;
-          len += (size_t) n;
-        }
-      while (n > 0);
-      text[len] = '\0';
-    }
-  else if (read_file (path, &text, &len, err) < 0)
-    return hull_error_wrap (err, "--resources"), NULL;
+  if (read_file_or_stdin ("--resources", path, &text, &len, err) < 0)
+    return NULL;
   r = oci_resources_parse (text, len, err);
   if (r == NULL)
     hull_error_wrap (err, "--resources");

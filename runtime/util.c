@@ -194,6 +194,35 @@ read_file (const char *path, char **out, size_t *len, hull_err *err)
 }
 
 int
+read_file_or_stdin (const char *flag, const char *path, char **out, size_t *len, hull_err *err)
+{
+  cleanup_free char *text = NULL;
+  size_t cap = 0, got = 0;
+  ssize_t n;
+
+  if (strcmp (path, "-") != 0)
+    {
+      if (read_file (path, out, len, err) < 0)
+        return hull_error_wrap (err, "%s", flag);
+      return 0;
+    }
+  do
+    {
+      if (got + 4096 + 1 > cap)
+        text = xrealloc (text, cap = 2 * cap + 4096 + 1);
+      n = read_all (0, text + got, cap - got - 1);
+      if (n < 0)
+        return hull_error (err, errno, "%s -: read stdin", flag);
+      got += (size_t) n;
+    }
+  while (n > 0);
+  text[got] = '\0';
+  *out = steal_ptr (&text);
+  *len = got;
+  return 0;
+}
+
+int
 write_file_at (int dirfd, const char *path, const void *data, size_t len, hull_err *err)
 {
   cleanup_close int fd = openat (dirfd, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

@@ -55,6 +55,8 @@ char *xasprintf (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 /* Whole-file I/O.  read_file_at() NUL-terminates and reports the length. */
 int read_file (const char *path, char **out, size_t *len, hull_err *err);
 int read_file_at (int dirfd, const char *path, char **out, size_t *len, hull_err *err);
+/* read_file(), or all of stdin for "-"; errors name the option `flag`. */
+int read_file_or_stdin (const char *flag, const char *path, char **out, size_t *len, hull_err *err);
 int write_file (const char *path, const void *data, size_t len, int mode, hull_err *err);
 /* Write to a temporary file in the same directory, fsync-free, then rename. */
 int write_file_atomic (const char *path, const void *data, size_t len, int mode, hull_err *err);
