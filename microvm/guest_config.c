@@ -289,6 +289,25 @@ microvm_guest_config (const struct oci_spec *spec, const char *bundle, struct hu
       out->personality = (uint32_t) v;
     }
   out->root_readonly = spec->root && spec->root->readonly;
+  if (spec->linux_ && spec->linux_->rootfs_propagation)
+    {
+      static const struct { const char *name; uint64_t flags; } props[] = {
+        { "shared", MS_SHARED },         { "rshared", MS_SHARED | MS_REC },
+        { "slave", MS_SLAVE },           { "rslave", MS_SLAVE | MS_REC },
+        { "private", MS_PRIVATE },       { "rprivate", MS_PRIVATE | MS_REC },
+        { "unbindable", MS_UNBINDABLE }, { "runbindable", MS_UNBINDABLE | MS_REC },
+      };
+      size_t i;
+      for (i = 0; i < ARRAY_SIZE (props); i++)
+        if (strcmp (props[i].name, spec->linux_->rootfs_propagation) == 0)
+          break;
+      if (i == ARRAY_SIZE (props))
+        {
+          hull_process_release (out);
+          return hull_error (err, EINVAL, "linux.rootfsPropagation `%s`: unknown", spec->linux_->rootfs_propagation);
+        }
+      out->root_propagation = props[i].flags;
+    }
   /* domainname travels as the kernel.domainname sysctl, ahead of
      linux.sysctl (which runc applies after the domainname). */
   out->sysctl = xcalloc ((spec->linux_ ? spec->linux_->sysctl.len : 0) + 2, sizeof *out->sysctl);

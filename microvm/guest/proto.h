@@ -161,6 +161,7 @@ enum hull_tag
   HULL_TAG_OOM_SCORE_ADJ = 21, /* i32 in -1000..1000 */
   HULL_TAG_PERSONALITY = 22, /* u32 persona (PER_LINUX, PER_LINUX32) */
   HULL_TAG_IOPRIO = 23,     /* u32 ioprio_set() value: class << 13 | level */
+  HULL_TAG_ROOT_PROPAGATION = 25, /* u64 MS_SHARED|MS_SLAVE|MS_PRIVATE|MS_UNBINDABLE, maybe |MS_REC (CONFIG only) */
   HULL_TAG_SCHED = 24,      /* u32 policy, u64 flags, i32 nice, u32 priority, u64 runtime,
                                deadline, period: sched_setattr()'s fields */
 };
@@ -208,6 +209,7 @@ struct hull_process
   bool has_personality; uint32_t personality;
   bool has_ioprio; uint32_t ioprio;
   bool has_sched; struct hull_sched sched;
+  uint64_t root_propagation;            /* 0: the guest's default (private) */
 };
 
 /* Encodes p as a CONFIG/EXEC payload into b.  Returns 0 or -ENOMEM/-EINVAL

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 
 static uint16_t
 get_u16 (const uint8_t *p)
@@ -147,6 +148,14 @@ hull_process_encode (struct hull_buf *b, const struct hull_process *p)
     put_tlv_u32 (b, HULL_TAG_OOM_SCORE_ADJ, (uint32_t) p->oom_score_adj);
   if (p->has_personality)
     put_tlv_u32 (b, HULL_TAG_PERSONALITY, p->personality);
+  if (p->root_propagation)
+    {
+      struct hull_buf v = { 0 };
+      hull_buf_put_u64 (&v, p->root_propagation);
+      put_tlv (b, HULL_TAG_ROOT_PROPAGATION, v.data, v.len);
+      b->oom |= v.oom;
+      hull_buf_release (&v);
+    }
   if (p->has_ioprio)
     put_tlv_u32 (b, HULL_TAG_IOPRIO, p->ioprio);
   if (p->has_sched)
@@ -444,6 +453,16 @@ decode_tlv (struct decode_ctx *c, struct hull_process *p, uint16_t tag, const ui
       else
         p->has_ioprio = true, p->ioprio = get_u32 (v);
       return 0;
+    case HULL_TAG_ROOT_PROPAGATION:
+      {
+        if (len != 8)
+          return fail (c, -EBADMSG, "root propagation: expected 8 bytes");
+        uint64_t f = get_u64 (v), type = f & ~(uint64_t) MS_REC;
+        if (type != MS_SHARED && type != MS_SLAVE && type != MS_PRIVATE && type != MS_UNBINDABLE)
+          return fail (c, -EBADMSG, "root propagation %#llx: not one propagation type", (unsigned long long) f);
+        p->root_propagation = f;
+        return 0;
+      }
     case HULL_TAG_SCHED:
       if (len != HULL_SCHED_SIZE)
         return fail (c, -EBADMSG, "sched: expected %u bytes, got %u", HULL_SCHED_SIZE, len);

@@ -237,5 +237,9 @@ guest_enter_rootfs (const struct hull_process *cfg, char *why, size_t len)
     return say (why, len, "move rootfs to", "/");
   if (chroot (".") < 0 || chdir ("/") < 0)
     return say (why, len, "chroot", NEWROOT);
+  /* linux.rootfsPropagation, as seen from inside (the guest has no other
+     side to propagate to). */
+  if (cfg->root_propagation && mount (NULL, "/", NULL, (unsigned long) cfg->root_propagation, NULL) < 0)
+    return say (why, len, "set the propagation of", "/");
   return 0;
 }

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -191,7 +192,7 @@ sample_process (void)
     .sysctl = sysctls, .n_sysctl = 1, .masked = masked, .n_masked = 2, .readonly = ro, .n_readonly = 1,
     .has_oom_score_adj = true, .oom_score_adj = -500,
     .has_personality = true, .personality = 8, .has_ioprio = true, .ioprio = (3 << 13) | 0,
-    .has_sched = true, .sched = { 3, 1, -7, 0, 10, 20, 30 },
+    .has_sched = true, .sched = { 3, 1, -7, 0, 10, 20, 30 }, .root_propagation = MS_SHARED | MS_REC,
   };
   return p;
 }
@@ -231,6 +232,7 @@ test_process_roundtrip (void)
               && out.sched.policy == 3 && out.sched.flags == 1 && out.sched.nice == -7 && out.sched.runtime == 10
               && out.sched.deadline == 20 && out.sched.period == 30,
           "personality, ioprio and scheduler round trip");
+  TAP_OK (out.root_propagation == (MS_SHARED | MS_REC), "root propagation round trips");
   hull_process_release (&out);
 
   /* Every truncation of a valid payload either decodes (cut on a field
