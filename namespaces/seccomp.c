@@ -247,20 +247,7 @@ export_bpf (scmp_filter_ctx ctx, void **prog, size_t *len, hull_err *err)
 static int
 send_listener_fd (int sock, int notify_fd, const char *payload, hull_err *err)
 {
-  char cbuf[CMSG_SPACE (sizeof (int))] = { 0 };
-  struct iovec iov = { .iov_base = (void *) payload, .iov_len = strlen (payload) };
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
-  struct cmsghdr *c = CMSG_FIRSTHDR (&msg);
-  ssize_t r;
-
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN (sizeof (int));
-  memcpy (CMSG_DATA (c), &notify_fd, sizeof (int));
-  do
-    r = sendmsg (sock, &msg, MSG_NOSIGNAL);
-  while (r < 0 && errno == EINTR);
-  if (r < 0)
+  if (send_fd_message (sock, notify_fd, payload) < 0)
     return hull_error (err, errno, "seccomp: send the listener fd");
   return 0;
 }

@@ -68,4 +68,9 @@ ssize_t read_all (int fd, void *buf, size_t len);
 
 int mkdir_p (const char *path, int mode, hull_err *err);
 
+/* One message carrying `payload` (may be "") and `fd` with SCM_RIGHTS, as
+   runc's console socket and seccomp listener protocols want.  -1 and errno
+   on failure. */
+int send_fd_message (int sock, int fd, const char *payload);
+
 #endif
