@@ -174,19 +174,6 @@ check_terminal (const struct oci_spec *spec, const struct hull_create_opts *opts
   return 0;
 }
 
-/* The fds handed to the container must be the caller's: checked before hull
-   opens anything, so none of hull's own fds can land in that range. */
-static int
-check_preserved_fds (int n, hull_err *err)
-{
-  if (n < 0)
-    return hull_error (err, 0, "--preserve-fds must not be negative");
-  for (int fd = 3; fd < 3 + n; fd++)
-    if (fcntl (fd, F_GETFD) < 0 || hull_log_owns_fd (fd))
-      return hull_error (err, 0, "--preserve-fds %d: fd %d is not open", n, fd);
-  return 0;
-}
-
 static int
 read_config (const char *bundle, char **text, size_t *len, struct oci_spec **spec, hull_err *err)
 {

@@ -215,17 +215,6 @@ read_process_file (const char *path, hull_err *err)
 }
 
 static int
-check_preserved_fds (int n, hull_err *err)
-{
-  if (n < 0)
-    return hull_error (err, 0, "--preserve-fds must not be negative");
-  for (int fd = 3; fd < 3 + n; fd++)
-    if (fcntl (fd, F_GETFD) < 0 || hull_log_owns_fd (fd))
-      return hull_error (err, 0, "--preserve-fds %d: fd %d is not open", n, fd);
-  return 0;
-}
-
-static int
 write_pid_file (const char *path, pid_t pid, hull_err *err)
 {
   char buf[32];

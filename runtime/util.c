@@ -11,6 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "runtime/log.h"
+
 void
 cleanup_freep (void *p)
 {
@@ -298,4 +300,15 @@ send_fd_message (int sock, int fd, const char *payload)
     r = sendmsg (sock, &msg, MSG_NOSIGNAL);
   while (r < 0 && errno == EINTR);
   return r < 0 ? -1 : 0;
+}
+
+int
+check_preserved_fds (int n, hull_err *err)
+{
+  if (n < 0)
+    return hull_error (err, 0, "--preserve-fds must not be negative");
+  for (int fd = 3; fd < 3 + n; fd++)
+    if (fcntl (fd, F_GETFD) < 0 || hull_log_owns_fd (fd))
+      return hull_error (err, 0, "--preserve-fds %d: fd %d is not open", n, fd);
+  return 0;
 }

@@ -73,4 +73,8 @@ int mkdir_p (const char *path, int mode, hull_err *err);
    on failure. */
 int send_fd_message (int sock, int fd, const char *payload);
 
+/* --preserve-fds N (create, exec): fds 3 .. 3+N-1 must be the caller's,
+   open and not one of hull's own (the --log file). */
+int check_preserved_fds (int n, hull_err *err);
+
 #endif
