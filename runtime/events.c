@@ -195,19 +195,10 @@ hull_events (const struct hull_context *ctx, const char *id, bool stats_once, lo
              hull_event_sink sink, void *arg, hull_err *err)
 {
   struct hull_container c;
-  enum hull_state s;
   int ret = -1;
 
-  if (hull_container_load (ctx, id, HULL_LOCK_NONE, &c, err) < 0)
+  if (hull_container_load_live (ctx, id, &c, err) < 0)
     return -1;
-  s = hull_container_observe (&c);
-  if (s == HULL_STOPPED || s == HULL_CREATING)
-    {
-      hull_error (err, 0, "container %s: container not running (%s)", id, hull_state_name (s));
-      goto out;
-    }
-  if (hull_container_cgroup (&c, err) < 0)
-    goto out;
   if (stats_once)
     {
       struct oci_event_stats st;

@@ -23,20 +23,13 @@ int
 hull_ps_pids (const struct hull_context *ctx, const char *id, pid_t **pids, size_t *n, hull_err *err)
 {
   struct hull_container c;
-  enum hull_state s;
   int ret = -1;
 
   *pids = NULL;
   *n = 0;
-  if (hull_container_load (ctx, id, HULL_LOCK_NONE, &c, err) < 0)
+  if (hull_container_load_live (ctx, id, &c, err) < 0)
     return -1;
-  s = hull_container_observe (&c);
-  if (s == HULL_STOPPED || s == HULL_CREATING)
-    {
-      hull_error (err, 0, "container %s: container not running (%s)", id, hull_state_name (s));
-      goto out;
-    }
-  if (hull_container_cgroup (&c, err) < 0 || cgroup_pids (c.cgroup, pids, n, err) < 0)
+  if (cgroup_pids (c.cgroup, pids, n, err) < 0)
     goto out;
   qsort (*pids, *n, sizeof **pids, compare_pids);
   ret = 0;
