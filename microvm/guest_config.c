@@ -49,7 +49,7 @@ static bool
 ignored_option (const char *o)
 {
   static const char *const names[] = { "private", "rprivate", "shared", "rshared", "slave", "rslave", "unbindable",
-                                       "runbindable", "idmap", "ridmap", "tmpcopyup", "recursive" };
+                                       "runbindable", "idmap", "ridmap", "recursive" };
   for (size_t i = 0; i < ARRAY_SIZE (names); i++)
     if (strcmp (o, names[i]) == 0)
       return true;
@@ -69,6 +69,11 @@ microvm_mount_options (const struct oci_strv *options, uint64_t *flags, char **d
       if (strcmp (o, "bind") == 0 || strcmp (o, "rbind") == 0)
         {
           *bind = true;
+          continue;
+        }
+      if (strcmp (o, "tmpcopyup") == 0)
+        {
+          *flags |= HULL_MOUNT_TMPCOPYUP;
           continue;
         }
       if (ignored_option (o))

@@ -181,6 +181,9 @@ struct hull_rlimit { uint32_t resource; uint64_t soft, hard; };
 struct hull_net { uint8_t mac[6]; uint32_t mtu; uint8_t addr[4]; uint8_t prefix; uint8_t gateway[4]; };
 #define HULL_NET_SIZE 19u
 struct hull_mount { uint64_t flags; char *destination, *type, *source, *data; };
+/* In hull_mount.flags beside the MS_* flags (never passed to mount()): a
+   tmpfs filled with what it hides (the tmpcopyup option). */
+#define HULL_MOUNT_TMPCOPYUP (1ull << 63)
 struct hull_sched { uint32_t policy; uint64_t flags; int32_t nice; uint32_t priority; uint64_t runtime, deadline, period; };
 #define HULL_SCHED_SIZE 44u
 

@@ -2,7 +2,9 @@
    (ext4 on /dev/vda) with the OCI mounts the host passed, made the root by
    moving it over / (the initramfs cannot be pivot_root'ed away). */
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -96,6 +98,81 @@ populate_dev (const char *dev, char *why, size_t len)
   return 0;
 }
 
+/* tmpcopyup: copies the tree under the directory fd `from` (the one the
+   tmpfs now hides) into `to`, keeping modes, owners and symlinks.  The
+   guest is the container's alone, so what the rootfs holds is copied as is. */
+static int
+copy_tree (int from, int to)
+{
+  int dup_fd = dup (from);
+  DIR *d = dup_fd >= 0 ? fdopendir (dup_fd) : NULL;
+  struct dirent *e;
+  int ret = 0;
+
+  if (d == NULL)
+    return dup_fd >= 0 ? close (dup_fd), -1 : -1;
+  while (ret == 0 && (e = readdir (d)) != NULL)
+    {
+      struct stat st;
+      if (strcmp (e->d_name, ".") == 0 || strcmp (e->d_name, "..") == 0)
+        continue;
+      if (fstatat (from, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        ret = -1;
+      else if (S_ISDIR (st.st_mode))
+        {
+          int s = -1, t = -1;
+          if (mkdirat (to, e->d_name, st.st_mode & 07777) < 0
+              || (s = openat (from, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0
+              || (t = openat (to, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0
+              || copy_tree (s, t) < 0)
+            ret = -1;
+          if (t >= 0)
+            fchmod (t, st.st_mode & 07777);
+          if (s >= 0)
+            close (s);
+          if (t >= 0)
+            close (t);
+        }
+      else if (S_ISLNK (st.st_mode))
+        {
+          char target[4096];
+          ssize_t n = readlinkat (from, e->d_name, target, sizeof target - 1);
+          if (n < 0)
+            ret = -1;
+          else
+            {
+              target[n] = 0;
+              ret = symlinkat (target, to, e->d_name);
+            }
+        }
+      else if (S_ISREG (st.st_mode))
+        {
+          int s = openat (from, e->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+          int t = s < 0 ? -1 : openat (to, e->d_name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, st.st_mode & 07777);
+          char buf[65536];
+          ssize_t n = 0;
+          while (t >= 0 && (n = read (s, buf, sizeof buf)) > 0)
+            if (write (t, buf, (size_t) n) != n)
+              {
+                n = -1;
+                break;
+              }
+          if (s < 0 || t < 0 || n < 0 || fchmod (t, st.st_mode & 07777) < 0)
+            ret = -1;
+          if (s >= 0)
+            close (s);
+          if (t >= 0)
+            close (t);
+        }
+      else
+        ret = mknodat (to, e->d_name, st.st_mode, st.st_rdev);
+      if (ret == 0)
+        fchownat (to, e->d_name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
+    }
+  closedir (d);
+  return ret;
+}
+
 static int
 oci_mount (const struct hull_mount *m, char *why, size_t len)
 {
@@ -108,11 +185,32 @@ oci_mount (const struct hull_mount *m, char *why, size_t len)
   if (mkdir_under (NEWROOT, m->destination, 0755, why, len) < 0)
     return -1;
   snprintf (target, sizeof target, "%s%s", NEWROOT, m->destination);
-  unsigned long flags = m->flags;
+  unsigned long flags = (unsigned long) (m->flags & ~HULL_MOUNT_TMPCOPYUP);
+  bool copyup = (m->flags & HULL_MOUNT_TMPCOPYUP) && strcmp (type, "tmpfs") == 0;
+  int hidden = copyup ? open (target, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
   /* Read-only is applied by a remount, as for binds on the host, so that
      the mount points beneath can still be created. */
   if (mount (m->source[0] ? m->source : type, target, type, flags & ~MS_RDONLY, m->data[0] ? m->data : NULL) < 0)
-    return say (why, len, "mount", m->destination);
+    {
+      if (hidden >= 0)
+        close (hidden);
+      return say (why, len, "mount", m->destination);
+    }
+  if (hidden >= 0)
+    {
+      int top = open (target, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      int ret = top < 0 ? -1 : copy_tree (hidden, top);
+      struct stat st;
+      /* The tmpfs root takes the hidden directory's owner (mode stays as
+         the options say, as in container isolation). */
+      if (ret == 0 && fstat (hidden, &st) == 0)
+        ret = fchown (top, st.st_uid, st.st_gid);
+      close (hidden);
+      if (top >= 0)
+        close (top);
+      if (ret < 0)
+        return say (why, len, "tmpcopyup into", m->destination);
+    }
   if (strcmp (m->destination, "/dev") == 0 && strcmp (type, "tmpfs") == 0 && populate_dev (target, why, len) < 0)
     return -1;
   return 0;

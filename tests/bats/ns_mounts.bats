@@ -262,7 +262,6 @@ mi_line() {
 }
 
 @test "mounts: tmpcopyup fills the tmpfs with what it hides" {
-    microvm_gap "the guest does not implement the tmpcopyup mount option"
     mkdir -p "$BUNDLE/rootfs/opt/app/sub"
     echo app-data >"$BUNDLE/rootfs/opt/app/sub/f"
     ln -s sub/f "$BUNDLE/rootfs/opt/app/link"
