@@ -31,6 +31,19 @@ cg_write (const char *dir, const char *file, const char *value, hull_err *err)
   return 0;
 }
 
+char *
+cg_vformat (const char *file, hull_err *err, const char *fmt, va_list ap)
+{
+  char *value = NULL;
+
+  if (vasprintf (&value, fmt, ap) < 0)
+    {
+      hull_error (err, ENOMEM, "cgroup: format value for `%s`", file);
+      return NULL;
+    }
+  return value;
+}
+
 int
 cg_writef (const char *dir, const char *file, hull_err *err, const char *fmt, ...)
 {
@@ -38,12 +51,9 @@ cg_writef (const char *dir, const char *file, hull_err *err, const char *fmt, ..
   va_list ap;
 
   va_start (ap, fmt);
-  if (vasprintf (&value, fmt, ap) < 0)
-    value = NULL;
+  value = cg_vformat (file, err, fmt, ap);
   va_end (ap);
-  if (value == NULL)
-    return hull_error (err, ENOMEM, "cgroup: format value for `%s`", file);
-  return cg_write (dir, file, value, err);
+  return value == NULL ? -1 : cg_write (dir, file, value, err);
 }
 
 int

@@ -3,6 +3,7 @@
 #ifndef HULL_CGROUPS_INTERNAL_H
 #define HULL_CGROUPS_INTERNAL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -93,6 +94,9 @@ char *cg_path_decode (const char *encoded, const char *key, hull_err *err);
 int cg_write (const char *dir, const char *file, const char *value, hull_err *err);
 int cg_writef (const char *dir, const char *file, hull_err *err, const char *fmt, ...)
     __attribute__ ((format (printf, 4, 5)));
+/* The value to write to `file`, formatted (malloc'd); NULL and err if not. */
+char *cg_vformat (const char *file, hull_err *err, const char *fmt, va_list ap)
+    __attribute__ ((format (printf, 3, 0)));
 int cg_read (const char *dir, const char *file, char **out, hull_err *err);
 int cg_read_u64 (const char *dir, const char *file, uint64_t *out, hull_err *err);
 /* "key value" lines (memory.stat, cpu.stat, memory.events). */

@@ -44,12 +44,9 @@ cg_setf (struct cg_apply *a, const char *dir, const char *file, hull_err *err, c
   va_list ap;
 
   va_start (ap, fmt);
-  if (vasprintf (&value, fmt, ap) < 0)
-    value = NULL;
+  value = cg_vformat (file, err, fmt, ap);
   va_end (ap);
-  if (value == NULL)
-    return hull_error (err, ENOMEM, "cgroup: format value for `%s`", file);
-  return cg_set (a, dir, file, value, err);
+  return value == NULL ? -1 : cg_set (a, dir, file, value, err);
 }
 
 static void
