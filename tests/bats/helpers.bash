@@ -19,6 +19,8 @@ TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SRC_DIR=$(cd "$TESTS_DIR/.." && pwd)
 HULL_BIN=${HULL_BIN:-$SRC_DIR/build/hull}
 BUSYBOX=${BUSYBOX:-/bin/busybox}
+# shellcheck source=tests/lib/rootfs.sh
+source "$TESTS_DIR/lib/rootfs.sh"
 
 HULL_ISOLATION=${HULL_ISOLATION:-container}
 case $HULL_ISOLATION in
@@ -44,17 +46,7 @@ container_only() {
 # test file and copied (hard links) per test.
 _busybox_rootfs() {
     local cache="$BATS_FILE_TMPDIR/rootfs-template"
-    if [ ! -d "$cache" ]; then
-        mkdir -p "$cache"/{bin,sbin,etc,proc,sys,dev,tmp,root,home/user,usr/bin,usr/sbin,var,run}
-        cp "$BUSYBOX" "$cache/bin/busybox"
-        local applet
-        for applet in $("$BUSYBOX" --list); do
-            [ "$applet" = busybox ] || ln -sf busybox "$cache/bin/$applet"
-        done
-        printf 'root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/home/user:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$cache/etc/passwd"
-        printf 'root:x:0:\nuser:x:1000:\nnogroup:x:65534:\n' >"$cache/etc/group"
-        chmod 1777 "$cache/tmp"
-    fi
+    [ -d "$cache" ] || busybox_rootfs "$cache"
     cp -a "$cache" "$1"
 }
 
