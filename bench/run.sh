@@ -25,19 +25,13 @@ set -uo pipefail
 export LC_ALL=C
 
 HERE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
-SRC=$(cd "$HERE/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$HERE/lib.sh"
 ITER=30
 TIMEOUT=${BENCH_TIMEOUT:-20}   # seconds any one runtime invocation may take
 NCTR=100
 RUNTIMES="hull crun runc"
-FIX_CGROUPS=1
-MARKDOWN=""
-BUSYBOX=${BUSYBOX:-/bin/busybox}
-BENCHRUN=${BENCHRUN:-$SRC/build/bench/benchrun}
-declare -A BIN=([hull]=${HULL:-$SRC/build/hull} [crun]=${CRUN:-crun} [runc]=${RUNC:-runc})
-
-die() { echo "bench: $*" >&2; exit 2; }
-note() { echo "# $*" >&2; }
+BIN=([hull]=${HULL:-$SRC/build/hull} [crun]=${CRUN:-crun} [runc]=${RUNC:-runc})
 
 while [ $# -gt 0 ]; do
     case $1 in
@@ -46,78 +40,12 @@ while [ $# -gt 0 ]; do
     --runtimes) RUNTIMES=${2:?}; shift 2 ;;
     --no-fix-cgroups) FIX_CGROUPS=0; shift ;;
     --markdown) MARKDOWN=${2:?}; shift 2 ;;
-    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
+    -h|--help) bench_usage; exit 0 ;;
     *) die "unknown argument $1 (see --help)" ;;
     esac
 done
 [[ $ITER =~ ^[1-9][0-9]*$ && $NCTR =~ ^[1-9][0-9]*$ ]] || die "-n and -c take positive integers"
-[ "$(id -u)" = 0 ] || die "must run as root"
-[ -x "$BUSYBOX" ] || die "needs busybox-static ($BUSYBOX): apt-get install -y busybox-static"
-if [ ! -x "$BENCHRUN" ]; then
-    BENCHRUN=$(mktemp /tmp/benchrun.XXXXXX)
-    cc -O2 -D_GNU_SOURCE -o "$BENCHRUN" "$HERE/benchrun.c" || die "cannot build benchrun"
-    BENCHRUN_TMP=$BENCHRUN
-fi
-
-WORK=$(mktemp -d /tmp/hull-bench.XXXXXX)
-chmod 755 "$WORK"
-TAG=hb$$
-NSDIR=$WORK/ns
-NSFILE=""
-declare -A STATE=() WHY=() MNT=()
-
-# ------------------------------------------------------------------ cleanup
-delete_all() {   # every container of one runtime's private root
-    local rt=$1 id
-    [ -d "$WORK/root-$rt" ] || return 0
-    for id in $(ls "$WORK/root-$rt" 2>/dev/null); do
-        rt_cmd "$rt" kill "$id" KILL >/dev/null 2>&1
-        rt_cmd "$rt" delete --force "$id" >/dev/null 2>&1 || rt_cmd "$rt" delete "$id" >/dev/null 2>&1
-    done
-}
-
-release_crun_namespace() {   # nothing outside it changed: dropping it is the restore
-    [ -n "$NSFILE" ] || return 0
-    umount "$NSFILE" 2>/dev/null && umount "$NSDIR" 2>/dev/null
-    NSFILE=""
-}
-
-cleanup() {
-    local rt left
-    trap - EXIT INT TERM
-    for rt in $RUNTIMES; do delete_all "$rt"; done
-    release_crun_namespace
-    left=$(find /sys/fs/cgroup -maxdepth 6 -type d -name "$TAG-*" 2>/dev/null)
-    for d in $(echo "$left" | sort -r); do rmdir "$d" 2>/dev/null; done
-    left=$(find /sys/fs/cgroup -maxdepth 6 -type d -name "$TAG-*" 2>/dev/null)
-    [ -z "$left" ] || note "warning: cgroups left behind: $left"
-    if grep -q " $WORK" /proc/self/mountinfo; then
-        note "warning: mounts left under $WORK, not removing it"
-    else
-        rm -rf --one-file-system "$WORK"
-    fi
-    [ -z "${BENCHRUN_TMP:-}" ] || rm -f "$BENCHRUN_TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# ------------------------------------------------------------------ runtimes
-rt_cmd() {   # rt_cmd RT ARGS...: the runtime with its private root (and namespace)
-    local rt=$1; shift
-    if [ -n "${MNT[$rt]:-}" ]; then
-        timeout -s KILL "$TIMEOUT" nsenter --mount="${MNT[$rt]}" -- "${BIN[$rt]}" --root "$WORK/root-$rt" "$@"
-    else
-        timeout -s KILL "$TIMEOUT" "${BIN[$rt]}" --root "$WORK/root-$rt" "$@"
-    fi
-}
-
-# timed RT ARGS...: one timed invocation; prints "ns rss status"
-timed() {
-    local rt=$1; shift
-    local ns=()
-    [ -z "${MNT[$rt]:-}" ] || ns=(--mntns "${MNT[$rt]}")
-    "$BENCHRUN" "${ns[@]}" --timeout "$TIMEOUT" --stderr "$WORK/err-$rt" -- "${BIN[$rt]}" --root "$WORK/root-$rt" "$@"
-}
+bench_init hull-bench "hb$$"
 
 wait_stopped() {   # untimed: poll until the container's process has exited
     local rt=$1 id=$2 i
@@ -129,15 +57,7 @@ wait_stopped() {   # untimed: poll until the container's process has exited
 }
 
 setup_bundle() {
-    local r=$WORK/bundle/rootfs applet
-    mkdir -p "$r"/{bin,sbin,etc,proc,sys,dev,tmp,root,usr/bin,usr/sbin,var,run}
-    cp "$BUSYBOX" "$r/bin/busybox"
-    for applet in $("$BUSYBOX" --list); do
-        [ "$applet" = busybox ] || ln -sf busybox "$r/bin/$applet"
-    done
-    printf 'root:x:0:0:root:/root:/bin/sh\n' >"$r/etc/passwd"
-    printf 'root:x:0:\n' >"$r/etc/group"
-    chmod 1777 "$r/tmp"
+    busybox_rootfs "$WORK/bundle/rootfs"
     # what `runc spec` writes, with /bin/true as the process
     cat >"$WORK/bundle/config.json" <<'JSON'
 {
@@ -184,35 +104,9 @@ JSON
         "$WORK/bundle/config.json" >"$WORK/probe/config.json"
 }
 
-# crun on a hybrid host whose cgroup2 holds controllers: a private mount
-# namespace with a /sys/fs/cgroup crun accepts (bench/crun-cgroups.sh).
-crun_needs_fix() {
-    [ "$(stat -fc %T /sys/fs/cgroup)" = tmpfs ] && [ -n "$(cat /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null)" ]
-}
-setup_crun_namespace() {
-    mkdir -p "$NSDIR"
-    mount --bind "$NSDIR" "$NSDIR" && mount --make-private "$NSDIR" || return 1
-    touch "$NSDIR/mnt"
-    NSFILE=$NSDIR/mnt
-    unshare --mount="$NSFILE" --propagation private "$HERE/crun-cgroups.sh" >"$WORK/fix.log" 2>&1 || return 1
-    MNT[crun]=$NSFILE
-}
-
 probe() {   # can RT run a container (and return its exit status)?  sets STATE[rt]=ok or n/a with WHY[rt]
     local rt=$1 out
-    if ! command -v "${BIN[$rt]}" >/dev/null; then
-        STATE[$rt]=n/a; WHY[$rt]="${BIN[$rt]} not found"; return
-    fi
-    mkdir -p "$WORK/root-$rt"
-    if [ "$rt" = crun ] && crun_needs_fix; then
-        if [ $FIX_CGROUPS = 0 ]; then
-            STATE[$rt]=n/a; WHY[$rt]="hybrid host with [$(cat /sys/fs/cgroup/unified/cgroup.controllers)] on cgroup2 (--no-fix-cgroups)"
-            return
-        fi
-        if ! setup_crun_namespace; then
-            STATE[$rt]=n/a; WHY[$rt]="cgroup work-around failed: $(tail -1 "$WORK/fix.log")"; return
-        fi
-    fi
+    runtime_usable "$rt" || return
     out=$(timed "$rt" run --bundle "$WORK/probe" "$TAG-probe-$rt")
     if [ "${out##* }" = 7 ]; then
         STATE[$rt]=ok
@@ -223,39 +117,6 @@ probe() {   # can RT run a container (and return its exit status)?  sets STATE[r
         STATE[$rt]=n/a; WHY[$rt]="run failed (status ${out##* }): $(head -c 300 "$WORK/err-$rt" | tr '\n' ' ')"
         delete_all "$rt"
     fi
-}
-
-# ------------------------------------------------------------------ statistics
-record() { echo "$3" >>"$WORK/data-$1-$2"; }   # record ROW RT VALUE
-stat_of() {   # stat_of ROW RT median|p90|max -> value or empty
-    local f=$WORK/data-$1-$2
-    [ -s "$f" ] || return 0
-    sort -n "$f" | awk -v what="$3" '{ v[NR] = $1 } END {
-        if (what == "median") print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-        else if (what == "p90") { i = int(0.9 * NR); if (i < 0.9 * NR) i++; print v[i] }
-        else print v[NR] }'
-}
-
-# timed_row ROW RT ARGS...: one timed invocation recorded under ROW
-timed_row() {
-    local row=$1 rt=$2; shift 2
-    local out ns rss st
-    out=$(timed "$rt" "$@") || out="0 0 125"
-    read -r ns rss st <<<"$out"
-    if [ "$st" = 0 ]; then
-        record "$row" "$rt" "$ns"
-        record "rss-$row" "$rt" "$rss"
-        return 0
-    fi
-    echo "$st $(head -c 200 "$WORK/err-$rt" | tr '\n' ' ')" >>"$WORK/fail-$row-$rt"
-    return 1
-}
-
-rotation() {   # the available runtimes, rotated by $1
-    local all=() rt i n
-    for rt in $RUNTIMES; do [ "${STATE[$rt]}" = ok ] && all+=("$rt"); done
-    n=${#all[@]}
-    for ((i = 0; i < n; i++)); do echo "${all[$(( ($1 + i) % n ))]}"; done
 }
 
 # ------------------------------------------------------------------ rows
@@ -306,42 +167,18 @@ bench_state_list() {
 }
 
 # ------------------------------------------------------------------ report
-ms() { awk -v v="$1" 'BEGIN { if (v == "") print "n/a"; else printf "%.2f ms", v / 1e6 }'; }
-mib() { awk -v v="$1" 'BEGIN { if (v == "") print "n/a"; else printf "%.1f MiB", v / 1024 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "n/a"; else printf "%.2f", a / b }'; }
-
 report() {
-    local rows=(
-        "run /bin/true, median|run|median|ms"
-        "run /bin/true, p90|run|p90|ms"
-        "create, median|create|median|ms"
-        "start, median|start|median|ms"
-        "delete, median|delete|median|ms"
-        "peak RSS, run (median)|rss-run|median|mib"
-        "peak RSS, create (median)|rss-create|median|mib"
-        "state, $NCTR containers, median|state|median|ms"
+    print_table 32 10 "hull crun runc" \
+        "run /bin/true, median|run|median|ms" \
+        "run /bin/true, p90|run|p90|ms" \
+        "create, median|create|median|ms" \
+        "start, median|start|median|ms" \
+        "delete, median|delete|median|ms" \
+        "peak RSS, run (median)|rss-run|median|mib" \
+        "peak RSS, create (median)|rss-create|median|mib" \
+        "state, $NCTR containers, median|state|median|ms" \
         "list, $NCTR containers, median|list|median|ms"
-    )
-    local line label row what unit rt f cells
-    declare -A val=()
-    printf '%-32s %12s %12s %12s %10s %10s\n' "row" hull crun runc "hull/crun" "hull/runc"
-    [ -z "$MARKDOWN" ] || printf '| row | hull | crun | runc | hull/crun | hull/runc |\n|---|---:|---:|---:|---:|---:|\n' >"$MARKDOWN"
-    for line in "${rows[@]}"; do
-        IFS='|' read -r label row what unit <<<"$line"
-        for rt in hull crun runc; do val[$rt]=$(stat_of "$row" "$rt" "$what"); done
-        cells=("$label" "$($unit "${val[hull]}")" "$($unit "${val[crun]}")" "$($unit "${val[runc]}")"
-               "$(ratio "${val[hull]}" "${val[crun]}")" "$(ratio "${val[hull]}" "${val[runc]}")")
-        printf '%-32s %12s %12s %12s %10s %10s\n' "${cells[@]}"
-        [ -z "$MARKDOWN" ] || printf '| %s | %s | %s | %s | %s | %s |\n' "${cells[@]}" >>"$MARKDOWN"
-    done
-    for rt in $RUNTIMES; do
-        [ "${STATE[$rt]:-}" = ok ] || echo "$rt: n/a: ${WHY[$rt]:-not run}"
-        for f in "$WORK"/fail-*-"$rt"; do
-            [ -s "$f" ] || continue
-            row=${f#"$WORK"/fail-}; row=${row%-"$rt"}
-            echo "$rt: $(wc -l <"$f") failed $row invocation(s), first: $(head -1 "$f")"
-        done
-    done
+    print_failures
 }
 
 # ------------------------------------------------------------------ main

@@ -24,17 +24,15 @@ set -uo pipefail
 export LC_ALL=C
 
 HERE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
-SRC=$(cd "$HERE/../.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$HERE/../lib.sh"
 ENGINES=$SRC/tests/engines
 ITER=50
 RUNTIMES="hull crun runc"
-FIX_CGROUPS=1
-MARKDOWN=""
 NS=bench-$$
-declare -A BIN=([hull]=${HULL:-$SRC/build/hull} [crun]=${CRUN:-crun} [runc]=${RUNC:-runc})
+BIN=([hull]=${HULL:-$SRC/build/hull} [crun]=${CRUN:-crun} [runc]=${RUNC:-runc})
 
 die() { echo "containerd-rate: $*" >&2; exit 2; }
-note() { echo "# $*" >&2; }
 
 while [ $# -gt 0 ]; do
     case $1 in
@@ -42,7 +40,7 @@ while [ $# -gt 0 ]; do
     --runtimes) RUNTIMES=${2:?}; shift 2 ;;
     --no-fix-cgroups) FIX_CGROUPS=0; shift ;;
     --markdown) MARKDOWN=${2:?}; shift 2 ;;
-    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
+    -h|--help) bench_usage; exit 0 ;;
     *) die "unknown argument $1 (see --help)" ;;
     esac
 done
@@ -73,8 +71,7 @@ trap 'exit 130' INT TERM
 # crun 1.8 refuses hybrid hosts whose cgroup2 holds a controller; then the
 # daemon (and so every runtime) runs where only the v1 hierarchies are seen.
 layout="host cgroup layout"
-if [ $FIX_CGROUPS = 1 ] && [[ " ${rts[*]} " == *" crun "* ]] \
-   && [ "$(stat -fc %T /sys/fs/cgroup)" = tmpfs ] && [ -n "$(cat /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null)" ]; then
+if [ $FIX_CGROUPS = 1 ] && [[ " ${rts[*]} " == *" crun "* ]] && crun_needs_fix; then
     export CONTAINERD_WRAPPER=$HERE/cgroup-v1-only.sh
     layout="cgroup v1 hierarchies only (private mount namespace; cgroup2 holds [$(cat /sys/fs/cgroup/unified/cgroup.controllers)] here, which crun refuses)"
 fi

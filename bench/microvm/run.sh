@@ -24,99 +24,32 @@
 # (bench/crun-cgroups.sh, as in bench/run.sh).  Must run as root; everything
 # is deleted at exit.
 set -u
-HERE=$(cd "$(dirname "$0")" && pwd)
-SRC=$(cd "$HERE/../.." && pwd)
+HERE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
+# shellcheck source=bench/lib.sh
+source "$HERE/../lib.sh"
 ITER=10
 TIMEOUT=${BENCH_TIMEOUT:-120}
 RUNTIMES="microvm crun container"
-MARKDOWN=""
-BUSYBOX=${BUSYBOX:-/bin/busybox}
-BENCHRUN=${BENCHRUN:-$SRC/build/bench/benchrun}
 HULL=${HULL:-$SRC/build/hull}
-declare -A BIN=([microvm]=$HULL [container]=$HULL [crun]=${CRUN:-crun})
-declare -A FLAGS=([microvm]="--isolation microvm" [container]="--isolation container" [crun]="")
-
-die() { echo "bench: $*" >&2; exit 2; }
+BIN=([microvm]=$HULL [container]=$HULL [crun]=${CRUN:-crun})
+FLAGS=([microvm]="--isolation microvm" [container]="--isolation container" [crun]="")
 
 while [ $# -gt 0 ]; do
     case $1 in
     -n) ITER=${2:?}; shift 2 ;;
     --runtimes) RUNTIMES=${2:?}; shift 2 ;;
     --markdown) MARKDOWN=${2:?}; shift 2 ;;
-    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
+    -h|--help) bench_usage; exit 0 ;;
     *) die "unknown argument $1 (see --help)" ;;
     esac
 done
 [[ $ITER =~ ^[1-9][0-9]*$ ]] || die "-n takes a positive integer"
-[ "$(id -u)" = 0 ] || die "must run as root"
-[ -x "$BUSYBOX" ] || die "needs busybox-static ($BUSYBOX)"
-if [ ! -x "$BENCHRUN" ]; then
-    BENCHRUN=$(mktemp /tmp/benchrun.XXXXXX)
-    cc -O2 -D_GNU_SOURCE -o "$BENCHRUN" "$SRC/bench/benchrun.c" || die "cannot build benchrun"
-    BENCHRUN_TMP=$BENCHRUN
-fi
-
-WORK=$(mktemp -d /tmp/hull-bench-vm.XXXXXX)
+bench_init hull-bench-vm "hv$$"
 export HULL_IMAGE_CACHE=$WORK/images   # built by the warm-up runs, removed at exit
-chmod 755 "$WORK"
-TAG=hv$$
-NSDIR=$WORK/ns
-NSFILE=""
-declare -A STATE=() WHY=() MNT=()
-
-rt_cmd() {   # rt_cmd RT ARGS...: the runtime with its private root (and namespace)
-    local rt=$1; shift
-    local ns=()
-    [ -z "${MNT[$rt]:-}" ] || ns=(nsenter --mount="${MNT[$rt]}" --)
-    # shellcheck disable=SC2086 # FLAGS are zero or two words
-    timeout -s KILL "$TIMEOUT" "${ns[@]}" "${BIN[$rt]}" ${FLAGS[$rt]} --root "$WORK/root-$rt" "$@"
-}
-
-timed() {   # timed RT ARGS...: prints "ns rss status"
-    local rt=$1; shift
-    local ns=()
-    [ -z "${MNT[$rt]:-}" ] || ns=(--mntns "${MNT[$rt]}")
-    # shellcheck disable=SC2086
-    "$BENCHRUN" "${ns[@]}" --timeout "$TIMEOUT" --stderr "$WORK/err-$rt" -- "${BIN[$rt]}" ${FLAGS[$rt]} --root "$WORK/root-$rt" "$@"
-}
-
-delete_all() {
-    local rt=$1 id
-    [ -d "$WORK/root-$rt" ] || return 0
-    for id in $(ls "$WORK/root-$rt" 2>/dev/null); do
-        rt_cmd "$rt" delete --force "$id" >/dev/null 2>&1 || rt_cmd "$rt" delete "$id" >/dev/null 2>&1
-    done
-}
-
-cleanup() {
-    local rt left
-    trap - EXIT INT TERM
-    for rt in $RUNTIMES; do delete_all "$rt"; done
-    if [ -n "$NSFILE" ]; then umount "$NSFILE" 2>/dev/null && umount "$NSDIR" 2>/dev/null; fi
-    left=$(find /sys/fs/cgroup -maxdepth 6 -type d -name "$TAG-*" 2>/dev/null)
-    for d in $(echo "$left" | sort -r); do rmdir "$d" 2>/dev/null; done
-    left=$(find /sys/fs/cgroup -maxdepth 6 -type d -name "$TAG-*" 2>/dev/null)
-    [ -z "$left" ] || echo "# warning: cgroups left behind: $left" >&2
-    if grep -q " $WORK" /proc/self/mountinfo; then
-        echo "# warning: mounts left under $WORK, not removing it" >&2
-    else
-        rm -rf --one-file-system "$WORK"
-    fi
-    [ -z "${BENCHRUN_TMP:-}" ] || rm -f "$BENCHRUN_TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 setup_bundle() {   # the bundle of bench/run.sh: `runc spec`'s config, busybox
-    local r=$WORK/bundle/rootfs applet
-    mkdir -p "$r"/{bin,sbin,etc,proc,sys,dev,tmp,root,usr/bin,usr/sbin,var,run}
-    cp "$BUSYBOX" "$r/bin/busybox"
-    for applet in $("$BUSYBOX" --list); do
-        [ "$applet" = busybox ] || ln -sf busybox "$r/bin/$applet"
-    done
-    printf 'root:x:0:0:root:/root:/bin/sh\n' >"$r/etc/passwd"
-    printf 'root:x:0:\n' >"$r/etc/group"
-    chmod 1777 "$r/tmp"
+    local r=$WORK/bundle/rootfs
+    busybox_rootfs "$r"
     "$HULL" spec --bundle "$WORK/bundle" >/dev/null 2>&1 || rm -f "$WORK/bundle/config.json"
     [ -s "$WORK/bundle/config.json" ] || die "hull spec did not write a config"
     jq '.ociVersion = "1.0.2" | .process.args = ["/bin/true"] | .process.terminal = false | .hostname = "bench"' \
@@ -129,25 +62,9 @@ setup_bundle() {   # the bundle of bench/run.sh: `runc spec`'s config, busybox
         "$WORK/bundle/config.json" >"$WORK/sleep/config.json"
 }
 
-crun_needs_fix() {
-    [ "$(stat -fc %T /sys/fs/cgroup)" = tmpfs ] && [ -n "$(cat /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null)" ]
-}
-setup_crun_namespace() {
-    mkdir -p "$NSDIR"
-    mount --bind "$NSDIR" "$NSDIR" && mount --make-private "$NSDIR" || return 1
-    touch "$NSDIR/mnt"
-    NSFILE=$NSDIR/mnt
-    unshare --mount="$NSFILE" --propagation private "$SRC/bench/crun-cgroups.sh" >"$WORK/fix.log" 2>&1 || return 1
-    MNT[crun]=$NSFILE
-}
-
 probe() {
     local rt=$1 out
-    command -v "${BIN[$rt]}" >/dev/null || { STATE[$rt]=n/a; WHY[$rt]="${BIN[$rt]} not found"; return; }
-    mkdir -p "$WORK/root-$rt"
-    if [ "$rt" = crun ] && crun_needs_fix && ! setup_crun_namespace; then
-        STATE[$rt]=n/a; WHY[$rt]="cgroup work-around failed: $(tail -1 "$WORK/fix.log")"; return
-    fi
+    runtime_usable "$rt" || return
     out=$(timed "$rt" run --bundle "$WORK/probe" "$TAG-probe-$rt")
     if [ "${out##* }" = 7 ]; then
         STATE[$rt]=ok
@@ -155,22 +72,6 @@ probe() {
         STATE[$rt]=n/a; WHY[$rt]="run failed (status ${out##* }): $(head -c 300 "$WORK/err-$rt" | tr '\n' ' ')"
         delete_all "$rt"
     fi
-}
-
-record() { echo "$3" >>"$WORK/data-$1-$2"; }
-stat_of() {
-    local f=$WORK/data-$1-$2
-    [ -s "$f" ] || return 0
-    sort -n "$f" | awk -v what="$3" '{ v[NR] = $1 } END {
-        if (what == "median") print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-        else if (what == "p90") { i = int(0.9 * NR); if (i < 0.9 * NR) i++; print v[i] }
-        else print v[NR] }'
-}
-rotation() {
-    local all=() rt i n
-    for rt in $RUNTIMES; do [ "${STATE[$rt]}" = ok ] && all+=("$rt"); done
-    n=${#all[@]}
-    for ((i = 0; i < n; i++)); do echo "${all[$(( ($1 + i) % n ))]}"; done
 }
 
 bench_run() {
@@ -231,40 +132,18 @@ bench_memory() {
 }
 
 ms() { awk -v v="$1" 'BEGIN { if (v == "") print "n/a"; else printf "%.1f ms", v / 1e6 }'; }
-mib() { awk -v v="$1" 'BEGIN { if (v == "") print "n/a"; else printf "%.1f MiB", v / 1024 }'; }
-num() { echo "${1:-n/a}"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "n/a"; else printf "%.2f", a / b }'; }
 
 report() {
-    local rows=(
-        "run /bin/true, median|run|median|ms"
-        "run /bin/true, p90|run|p90|ms"
-        "peak RSS of the runtime during run (median)|rss-run|median|mib"
-        "resident container: host RSS of its process tree (median)|mem-rss|median|mib"
-        "resident container: host PSS of its process tree (median)|mem-pss|median|mib"
+    print_table 58 12 "microvm crun container" \
+        "run /bin/true, median|run|median|ms" \
+        "run /bin/true, p90|run|p90|ms" \
+        "peak RSS of the runtime during run (median)|rss-run|median|mib" \
+        "resident container: host RSS of its process tree (median)|mem-rss|median|mib" \
+        "resident container: host PSS of its process tree (median)|mem-pss|median|mib" \
         "resident container: processes in the tree|mem-procs|median|num"
-    )
-    local line label row what unit rt cells f
-    declare -A val=()
-    printf '%-58s %12s %12s %12s %12s %12s\n' row microvm crun container microvm/crun microvm/container
-    [ -z "$MARKDOWN" ] || printf '| row | microvm | crun | container | microvm/crun | microvm/container |\n|---|---:|---:|---:|---:|---:|\n' >"$MARKDOWN"
-    for line in "${rows[@]}"; do
-        IFS='|' read -r label row what unit <<<"$line"
-        for rt in microvm crun container; do val[$rt]=$(stat_of "$row" "$rt" "$what"); done
-        cells=("$label" "$($unit "${val[microvm]}")" "$($unit "${val[crun]}")" "$($unit "${val[container]}")"
-               "$(ratio "${val[microvm]}" "${val[crun]}")" "$(ratio "${val[microvm]}" "${val[container]}")")
-        printf '%-58s %12s %12s %12s %12s %12s\n' "${cells[@]}"
-        [ -z "$MARKDOWN" ] || printf '| %s | %s | %s | %s | %s | %s |\n' "${cells[@]}" >>"$MARKDOWN"
-    done
     echo "guest RAM configured per microVM: ${GUEST_MIB:-?} MiB (io.hull.vm.memory, else the OCI memory limit, else 256); engine: ${ENGINE:-?}"
     [ -z "$MARKDOWN" ] || echo "Guest RAM configured per microVM: ${GUEST_MIB:-?} MiB; engine: ${ENGINE:-?}." >>"$MARKDOWN"
-    for rt in $RUNTIMES; do
-        [ "${STATE[$rt]:-}" = ok ] || echo "$rt: n/a: ${WHY[$rt]:-not run}"
-        for f in "$WORK"/fail-*-"$rt"; do
-            [ -s "$f" ] || continue
-            echo "$rt: $(wc -l <"$f") failed invocation(s) in $(basename "$f"), first: $(head -1 "$f")"
-        done
-    done
+    print_failures
 }
 
 # What the runtime will pick (microvm/README.md): the built-in VMM with
