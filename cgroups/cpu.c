@@ -25,6 +25,24 @@ need_file (const char *dir, const char *file, const char *field, hull_err *err)
   return hull_error (err, ENOTSUP, WHAT ".%s: this kernel has no `%s`", field, file);
 }
 
+/* A knob that older kernels lack (burst, idle): a clear error there rather
+   than the write's ENOENT. */
+static int
+set_newer_knob (struct cg_apply *a, const char *dir, const char *file, const char *field, long long v, hull_err *err)
+{
+  if (need_file (dir, file, field, err) < 0)
+    return -1;
+  if (cg_setf (a, dir, file, err, "%lld", v) < 0)
+    return wrap (err, field);
+  return 0;
+}
+
+static bool
+realtime_given (const struct oci_cpu *c)
+{
+  return (c->realtime_period.set && c->realtime_period.v != 0) || (c->realtime_runtime.set && c->realtime_runtime.v != 0);
+}
+
 static int
 apply_v1 (struct cg_apply *a, const char *dir, const struct oci_cpu *c, hull_err *err)
 {
@@ -50,22 +68,12 @@ apply_v1 (struct cg_apply *a, const char *dir, const struct oci_cpu *c, hull_err
       if (period_pending && cg_setf (a, dir, "cpu.cfs_period_us", err, "%llu", (unsigned long long) c->period.v) < 0)
         return wrap (err, "period");
     }
-  if (c->burst.set)
-    {
-      if (need_file (dir, "cpu.cfs_burst_us", "burst", err) < 0)
-        return -1;
-      if (cg_setf (a, dir, "cpu.cfs_burst_us", err, "%lld", (long long) c->burst.v) < 0)
-        return wrap (err, "burst");
-    }
-  if (c->idle.set)
-    {
-      if (need_file (dir, "cpu.idle", "idle", err) < 0)
-        return -1;
-      if (cg_setf (a, dir, "cpu.idle", err, "%lld", (long long) c->idle.v) < 0)
-        return wrap (err, "idle");
-    }
+  if (c->burst.set && set_newer_knob (a, dir, "cpu.cfs_burst_us", "burst", c->burst.v, err) < 0)
+    return -1;
+  if (c->idle.set && set_newer_knob (a, dir, "cpu.idle", "idle", c->idle.v, err) < 0)
+    return -1;
   /* Realtime period before runtime, as runc: the runtime must fit the period. */
-  if ((c->realtime_period.set && c->realtime_period.v != 0) || (c->realtime_runtime.set && c->realtime_runtime.v != 0))
+  if (realtime_given (c))
     if (need_file (dir, "cpu.rt_runtime_us", "realtimeRuntime", err) < 0)
       return -1;
   if (c->realtime_period.set && c->realtime_period.v != 0
@@ -80,7 +88,7 @@ apply_v1 (struct cg_apply *a, const char *dir, const struct oci_cpu *c, hull_err
 static int
 apply_v2 (struct cg_apply *a, const char *dir, const struct oci_cpu *c, hull_err *err)
 {
-  if ((c->realtime_period.set && c->realtime_period.v != 0) || (c->realtime_runtime.set && c->realtime_runtime.v != 0))
+  if (realtime_given (c))
     return hull_error (err, ENOTSUP, WHAT ".realtimeRuntime/realtimePeriod: not supported on cgroup v2");
   if (c->shares.set && c->shares.v != 0
       && cg_setf (a, dir, "cpu.weight", err, "%llu", (unsigned long long) cg_shares_to_weight (c->shares.v)) < 0)
@@ -103,20 +111,10 @@ apply_v2 (struct cg_apply *a, const char *dir, const struct oci_cpu *c, hull_err
       if (cg_setf (a, dir, "cpu.max", err, "%s %llu", quota, (unsigned long long) period) < 0)
         return wrap (err, "quota");
     }
-  if (c->burst.set)
-    {
-      if (need_file (dir, "cpu.max.burst", "burst", err) < 0)
-        return -1;
-      if (cg_setf (a, dir, "cpu.max.burst", err, "%lld", (long long) c->burst.v) < 0)
-        return wrap (err, "burst");
-    }
-  if (c->idle.set)
-    {
-      if (need_file (dir, "cpu.idle", "idle", err) < 0)
-        return -1;
-      if (cg_setf (a, dir, "cpu.idle", err, "%lld", (long long) c->idle.v) < 0)
-        return wrap (err, "idle");
-    }
+  if (c->burst.set && set_newer_knob (a, dir, "cpu.max.burst", "burst", c->burst.v, err) < 0)
+    return -1;
+  if (c->idle.set && set_newer_knob (a, dir, "cpu.idle", "idle", c->idle.v, err) < 0)
+    return -1;
   return 0;
 }
 
@@ -140,8 +138,7 @@ int
 cg_apply_cpu (struct cg_apply *a, const struct oci_cpu *c, hull_err *err)
 {
   bool any = (c->shares.set && c->shares.v) || (c->quota.set && c->quota.v) || (c->period.set && c->period.v)
-             || c->burst.set || c->idle.set || (c->realtime_runtime.set && c->realtime_runtime.v)
-             || (c->realtime_period.set && c->realtime_period.v);
+             || c->burst.set || c->idle.set || realtime_given (c);
   const struct cg_dir *d;
 
   if (any)
