@@ -4,24 +4,8 @@
 
 #include "oci-spec/oci_spec.h"
 #include "runtime/backend.h"
+#include "tests/unit/spec_with.h"
 #include "tests/unit/tap.h"
-
-static struct oci_spec *
-spec_with (const char *annotations)
-{
-  char json[1024];
-  hull_err err = NULL;
-  struct oci_spec *s;
-  snprintf (json, sizeof json,
-            "{\"ociVersion\":\"1.2.0\",\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\",\"user\":{\"uid\":0,\"gid\":0}},"
-            "\"root\":{\"path\":\"rootfs\"},\"annotations\":{%s}}",
-            annotations);
-  s = oci_spec_parse (json, strlen (json), &err);
-  if (s == NULL)
-    printf ("# parse: %s\n", err->msg);
-  hull_error_release (&err);
-  return s;
-}
 
 static const char *
 select_vmm (const struct oci_spec *s, const char *flag, char *msg, size_t len)
