@@ -20,25 +20,10 @@
 
 #include "microvm/vmm/virtio_net.h"
 #include "microvm/vmm/vmm.h"
+#include "tests/unit/count_dir.h"
 #include "tests/unit/tap.h"
 
 #define TESTGUEST "build/testguest/testguest.elf"
-
-static int
-count_dir (const char *path)
-{
-  DIR *d = opendir (path);
-  struct dirent *e;
-  int n = 0;
-
-  if (d == NULL)
-    return -1;
-  while ((e = readdir (d)))
-    if (e->d_name[0] != '.')
-      n++;
-  closedir (d);
-  return n;
-}
 
 /* Runs the guest with cfg, its serial output into out (NUL-terminated). */
 static int

@@ -12,24 +12,10 @@
 #include <unistd.h>
 
 #include "microvm/vmm/vcpu.h"
+#include "tests/unit/count_dir.h"
 #include "tests/unit/tap.h"
 
 #define TESTGUEST "build/testguest/testguest.elf"
-
-static int
-count_dir (const char *path)
-{
-  DIR *d = opendir (path);
-  struct dirent *e;
-  int n = 0;
-  if (d == NULL)
-    return -1;
-  while ((e = readdir (d)))
-    if (e->d_name[0] != '.')
-      n++;
-  closedir (d);
-  return n;
-}
 
 static int
 guest_ram_mapped (void)
