@@ -16,27 +16,10 @@
 
 #include "cgroups/internal.h"
 #include "runtime/util.h"
+#include "tests/unit/cgroup_tree.h"
 #include "tests/unit/tap.h"
 
 static char prefix[64];
-
-static void
-rm_tree (const char *dir)
-{
-  DIR *d = opendir (dir);
-  struct dirent *de;
-  if (d == NULL)
-    return;
-  while ((de = readdir (d)) != NULL)
-    if (de->d_type == DT_DIR && de->d_name[0] != '.')
-      {
-        char *sub = xasprintf ("%s/%s", dir, de->d_name);
-        rm_tree (sub);
-        free (sub);
-      }
-  closedir (d);
-  rmdir (dir);
-}
 
 static int
 count_named (const char *name)
