@@ -3,6 +3,8 @@
 #   load helpers            in every .bats file
 #   setup_bundle            $BUNDLE with a busybox rootfs and a default config.json
 #   update_config 'JQ'      edit $BUNDLE/config.json in place with a jq filter
+#   run_in 'SH'             `hull run` of $BUNDLE as $ID with `sh -c SH`, bats' run
+#   userns_config           a user namespace (ids 0.. -> 100000..), rootfs chowned
 #   hull ARGS...            build/hull with a private --root ($HULL_ROOT)
 #   requires root|kvm|hw_kvm|cgroup2|guest_kernel|qemu   skip with a clear message
 #   wait_for_status ID STATUS [SECONDS]
@@ -110,6 +112,24 @@ setup_bundle() {
 update_config() {
     local tmp="$BUNDLE/config.json.tmp"
     jq "$@" "$BUNDLE/config.json" >"$tmp" && mv "$tmp" "$BUNDLE/config.json"
+}
+
+# run_in 'SH': run the container with `sh -c SH` (the id in $ID), as bats' run.
+run_in() {
+    update_config --arg c "$1" '.process.args = ["sh", "-c", $c]'
+    run hull run --bundle "$BUNDLE" "$ID"
+}
+
+# A user namespace mapping 0..65535 to host ids 100000.., the rootfs owned
+# by the container's root.  That root must reach its rootfs, as with runc:
+# the private bats directories on the way are opened up.
+userns_config() {
+    local d=$BUNDLE
+    while [ "$d" != / ] && [ "$d" != "$(dirname "$BATS_RUN_TMPDIR")" ]; do chmod a+x "$d"; d=$(dirname "$d"); done
+    chown -R 100000:100000 "$BUNDLE/rootfs"
+    update_config '.linux.namespaces += [{"type": "user"}]
+        | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+        | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
 }
 
 # A container id unique to this test (ids are global in cgroup paths).

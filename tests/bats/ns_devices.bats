@@ -14,22 +14,6 @@ teardown() {
     teardown_bundle
 }
 
-run_in() {
-    update_config --arg c "$1" '.process.args = ["sh", "-c", $c]'
-    run hull run --bundle "$BUNDLE" "$ID"
-}
-
-userns_config() {
-    # The container's root (host uid 100000) must reach its rootfs, as with
-    # runc: open up the private bats directories on the way.
-    local d=$BUNDLE
-    while [ "$d" != / ] && [ "$d" != "$(dirname "$BATS_RUN_TMPDIR")" ]; do chmod a+x "$d"; d=$(dirname "$d"); done
-    chown -R 100000:100000 "$BUNDLE/rootfs"
-    update_config '.linux.namespaces += [{"type": "user"}]
-        | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
-        | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
-}
-
 @test "devices: the default devices with their numbers and modes" {
     run_in 'for d in null zero full random urandom tty; do stat -c "%n %F %t:%T %a %u:%g" /dev/$d; done'
     assert_success
