@@ -122,11 +122,16 @@ vm_run() {
     assert_line --index 5 "vda-hidden"
 }
 
-@test "microvm qemu: a missing executable is a clear error with status 127" {
+# The guest checks the executable before READY, as runc does at create: the
+# driver fails like `hull run` of such a container (status 1, runc's words;
+# podman maps the message to 127), and no process is started.
+@test "microvm qemu: a missing executable fails before start with runc's message" {
     update_config '.process.args = ["/no/such/binary"]'
-    run -127 --separate-stderr vm_run </dev/null
-    assert_equal "$status" 127
-    [[ "$stderr" == *"exec \`/no/such/binary\`"* ]] || fail "stderr: $stderr"
+    run -1 --separate-stderr vm_run </dev/null
+    [[ "$stderr" == *'exec: "/no/such/binary": No such file or directory'* ]] || fail "stderr: $stderr"
+    update_config '.process.args = ["no-such-command"]'
+    run -1 --separate-stderr vm_run </dev/null
+    [[ "$stderr" == *'exec: "no-such-command": executable file not found in $PATH'* ]] || fail "stderr: $stderr"
 }
 
 @test "microvm qemu: the rootfs image is cached and reused while the rootfs is unchanged" {
