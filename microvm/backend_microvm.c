@@ -436,6 +436,15 @@ prepare (struct hull_container *c, const struct ns_spawn_opts *opts, struct moni
   return 0;
 }
 
+/* LISTEN_FDS meant for this process (create passes them on as preserved
+   fds, as systemd socket activation asks). */
+static bool
+listen_fds_given (void)
+{
+  const char *fds = getenv ("LISTEN_FDS"), *pid = getenv ("LISTEN_PID");
+  return fds != NULL && atoi (fds) > 0 && pid != NULL && atol (pid) == (long) getpid ();
+}
+
 static int
 microvm_create (struct hull_container *c, struct ns_spawn_opts *opts, pid_t *pid_out, hull_err *err)
 {
@@ -444,6 +453,11 @@ microvm_create (struct hull_container *c, struct ns_spawn_opts *opts, pid_t *pid
   pid_t pid = -1;
   int ret = -1;
 
+  /* Host fds cannot cross into the VM: refuse them before anything
+     starts rather than dropping them silently (exec refuses them too). */
+  if (opts->preserve_fds > 0)
+    return hull_error (err, ENOTSUP, "%s is not supported with microvm isolation",
+                       listen_fds_given () ? "LISTEN_FDS (socket activation)" : "--preserve-fds");
   if (prepare (c, opts, &m, err) < 0)
     goto out;
   if (pipe2 (go, O_CLOEXEC) < 0 || pipe2 (rep, O_CLOEXEC) < 0)
@@ -615,7 +629,7 @@ static int
 microvm_exec (struct hull_container *c, const struct hull_exec_request *req, pid_t *pid_out, hull_err *err)
 {
   if (req->preserve_fds > 0)
-    return hull_error (err, ENOTSUP, "--preserve-fds cannot reach a process in a microVM");
+    return hull_error (err, ENOTSUP, "--preserve-fds is not supported with microvm isolation");
   if (! hull_state_has (c->sd, MICROVM_EXEC_SOCKET))
     return hull_error (err, 0, "container %s: its VM monitor does not serve exec (not running?)", c->st.id);
   pid_t pid = fork ();
@@ -625,6 +639,16 @@ microvm_exec (struct hull_container *c, const struct hull_exec_request *req, pid
     {
       prctl (PR_SET_NAME, "hull-vm-exec");
       exec_proxy (c->sd->path, req);
+    }
+  /* The proxy stands for the guest process: in the container's cgroup it
+     is listed by ps, frozen by pause and counted by pids.max, as a
+     container's exec process is (runtime/exec_container.c).  Placed here,
+     not by the proxy itself, so it is there when exec --detach returns. */
+  if (c->cgroup != NULL && cgroup_enter (c->cgroup, pid, err) < 0)
+    {
+      kill (pid, SIGKILL);
+      waitpid (pid, NULL, 0);
+      return hull_error_wrap (err, "place the exec proxy in the container's cgroup");
     }
   *pid_out = pid;
   return 0;

@@ -53,7 +53,14 @@ start_recvtty() {   # start_recvtty [recvtty options]: socket at $SOCK, output i
 }
 
 @test "fds: --preserve-fds passes fds 3.. and nothing else leaks" {
-    microvm_gap "create/run --preserve-fds is accepted and the fds silently do not reach the guest; exec refuses it clearly, create should too"
+    if [ "$HULL_ISOLATION" = microvm ]; then
+        # An fd cannot cross into a VM: refused at create, nothing left.
+        run hull run --preserve-fds 1 --bundle "$BUNDLE" "$ID" 3</dev/null
+        assert_failure
+        assert_output "hull: --preserve-fds is not supported with microvm isolation: Operation not supported"
+        assert_no_leftovers "$ID"
+        return
+    fi
     echo three >"$BATS_TEST_TMPDIR/f3"
     echo four >"$BATS_TEST_TMPDIR/f4"
     update_config '.process.args = ["sh", "-c", "cat <&3; cat <&4; [ -e /proc/self/fd/5 ] && echo fd5-open || echo fd5-closed"]'
@@ -68,8 +75,17 @@ start_recvtty() {   # start_recvtty [recvtty options]: socket at $SOCK, output i
 }
 
 @test "fds: LISTEN_FDS for hull's pid passes the sockets and sets LISTEN_FDS/LISTEN_PID" {
-    microvm_gap "LISTEN_FDS sockets do not reach the guest (and are not refused): like --preserve-fds at create"
     echo activated >"$BATS_TEST_TMPDIR/f3"
+    if [ "$HULL_ISOLATION" = microvm ]; then
+        # Sockets cannot cross into a VM: refused at create, nothing left.
+        run env HULL_BIN="$HULL_BIN" HULL_ISOLATION_FLAG="$HULL_ISOLATION_FLAG" HULL_ROOT="$HULL_ROOT" BUNDLE="$BUNDLE" ID="$ID" \
+            sh -c 'export LISTEN_FDS=1 LISTEN_PID=$$; exec "$HULL_BIN" $HULL_ISOLATION_FLAG --root "$HULL_ROOT" run --bundle "$BUNDLE" "$ID" 3<"$0"' \
+            "$BATS_TEST_TMPDIR/f3"
+        assert_failure
+        assert_output "hull: LISTEN_FDS (socket activation) is not supported with microvm isolation: Operation not supported"
+        assert_no_leftovers "$ID"
+        return
+    fi
     update_config '.process.args = ["sh", "-c", "echo $LISTEN_FDS $LISTEN_PID; cat <&3"]'
     run env HULL_BIN="$HULL_BIN" HULL_ISOLATION_FLAG="$HULL_ISOLATION_FLAG" HULL_ROOT="$HULL_ROOT" BUNDLE="$BUNDLE" ID="$ID" \
         sh -c 'export LISTEN_FDS=1 LISTEN_PID=$$; exec "$HULL_BIN" $HULL_ISOLATION_FLAG --root "$HULL_ROOT" run --bundle "$BUNDLE" "$ID" 3<"$0"' \
