@@ -60,6 +60,22 @@ bind_fd (int fd, const char *target, bool dir, bool writable, char *why, size_t 
   return 0;
 }
 
+/* A procfs of its own (QEMU's 9p backend sets modes and times through
+   /proc/self/fd): read-only, process directories only (no /proc/sys,
+   kcore or sysrq-trigger).  Without CAP_SYS_PTRACE the VMM passes no
+   ptrace access check there, so it reads no other process's private
+   files. */
+static int
+mount_proc (const char *target, char *why, size_t len)
+{
+  unsigned long flags = MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY;
+  if (mkdir (target, 0555) < 0)
+    return failf (why, len, "create", target);
+  if (mount ("proc", target, "proc", flags, "subset=pid") < 0)
+    return failf (why, len, "mount proc on", target);
+  return 0;
+}
+
 int
 microvm_jail_enter (const struct microvm_jail_entry *entries, size_t n, char *why, size_t len)
 {
@@ -76,6 +92,9 @@ microvm_jail_enter (const struct microvm_jail_entry *entries, size_t n, char *wh
   /* Opened in the new namespace: a bind's source must be one of its mounts. */
   for (size_t i = 0; i < n; i++)
     {
+      fds[i] = -1;
+      if (entries[i].source == NULL)
+        continue;
       fds[i] = open (entries[i].source, O_PATH | O_CLOEXEC);
       if (fds[i] < 0)
         return failf (why, len, "open", entries[i].source);
@@ -94,6 +113,12 @@ microvm_jail_enter (const struct microvm_jail_entry *entries, size_t n, char *wh
             return failf (why, len, "create", target);
         }
       snprintf (target, sizeof target, JAIL_BUILD_DIR "/%s", e->name);
+      if (e->source == NULL)
+        {
+          if (mount_proc (target, why, len) < 0)
+            return -1;
+          continue;
+        }
       if (bind_fd (fds[i], target, e->dir, e->writable, why, len) < 0)
         return -1;
       close (fds[i]);
@@ -158,6 +183,9 @@ microvm_jail_entries (const struct microvm_qemu_config *c, struct microvm_jail_e
       /* QEMU probes file locking on it. */
       out[n++] = (struct microvm_jail_entry) { .source = "/dev/null", .name = "dev/null", .writable = true };
     }
+  /* QEMU's 9p backend needs /proc/self/fd; nothing else does. */
+  if (c->n_shares > 0 && c->engine == MICROVM_ENGINE_QEMU)
+    out[n++] = (struct microvm_jail_entry) { .name = "proc", .dir = true };
   for (size_t i = 0; i < c->n_shares && n < MICROVM_JAIL_MAX_ENTRIES; i++)
     {
       out[n] = (struct microvm_jail_entry) { .source = c->shares[i].path, .dir = true,

@@ -147,7 +147,8 @@ int microvm_vmm_spawn (const struct microvm_qemu_config *c, pid_t *pid, hull_err
 /* ---- jail.c ---- */
 
 /* One thing the jailed VMM opens by name: source (host path) appears at
-   /name in the jail ("vm/kernel", "dev/kvm", "usr"). */
+   /name in the jail ("vm/kernel", "dev/kvm", "usr"); a NULL source is a
+   fresh read-only procfs ("proc", for QEMU with virtio-9p shares). */
 struct microvm_jail_entry
 {
   const char *source;

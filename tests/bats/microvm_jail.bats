@@ -161,3 +161,41 @@ vmm_pid_of() {
     [[ "$stderr" == *"oops"* ]] || fail "stderr: $stderr"
     assert_no_leftovers "$ID"
 }
+
+@test "microvm jail: with a virtio-9p share QEMU gets a read-only procfs of process directories, and the guest creates files there" {
+    requires guest_kernel qemu
+    export HULL_IMAGE_CACHE=$BATS_TEST_TMPDIR/images
+    local share=$BATS_TEST_TMPDIR/share
+    mkdir "$share"
+    echo from-host >"$share/in"
+    update_config '.annotations["io.hull.isolation"] = "microvm" | .process.args = ["sleep", "1000"]
+        | .mounts += [{"destination": "/mnt/share", "type": "bind", "source": "'"$share"'", "options": ["rbind", "rw"]}]'
+    run hullq --vmm qemu create --bundle "$BUNDLE" "$ID"
+    assert_success
+    local init vmm
+    init=$(hull state "$ID" | jq -r .pid)
+    vmm=$(vmm_pid_of "$init") || fail "no QEMU under the init pid $init"
+
+    # QEMU's 9p backend sets modes through /proc/self/fd: a procfs, and only that, is added.
+    run ls -A "/proc/$vmm/root/"
+    assert_equal "$(echo $output)" "bin dev lib lib64 proc usr vm"
+    run ls -A "/proc/$vmm/root/vm"
+    assert_equal "$(echo $output)" "disk initrd kernel share0"
+    # mountinfo: ... mount-point options [optional...] - type source super-options
+    run awk '$5 == "/proc" { sub(/.* - /, $6 " - "); print }' "/proc/$vmm/mountinfo"
+    assert_output --regexp '^ro,nosuid,nodev,noexec[^ ]* - proc proc [^ ]*subset=pid'
+    [ ! -e "/proc/$vmm/root/proc/sys" ] && [ ! -e "/proc/$vmm/root/proc/sysrq-trigger" ] || fail "more than process directories"
+    ! touch "/proc/$vmm/root/new" 2>/dev/null || fail "the jail's root is writable"
+
+    hull start "$ID"
+    run hull exec "$ID" sh -c 'cat /mnt/share/in; echo from-guest >/mnt/share/out; mkdir /mnt/share/d; touch /mnt/share/d/f; chmod 640 /mnt/share/out; ls /mnt/share/d'
+    assert_success
+    assert_output "$(printf 'from-host\nf')"
+    [ "$(cat "$share/out")" = from-guest ]
+    [ "$(stat -c %a "$share/out")" = 640 ]
+    [ -f "$share/d/f" ]
+    hull kill "$ID" KILL
+    wait_for_status "$ID" stopped 30
+    hull delete "$ID"
+    assert_no_leftovers "$ID"
+}
