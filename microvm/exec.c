@@ -86,6 +86,13 @@ send_frame (int fd, uint16_t type, uint32_t id, const void *p, uint32_t len, con
 }
 
 static void
+slot_reset (struct microvm_exec_slot *s)
+{
+  memset (s, 0, sizeof *s);
+  s->client = s->fds[0] = s->fds[1] = s->fds[2] = -1;
+}
+
+static void
 slot_close (struct microvm_exec_slot *s)
 {
   for (int i = 0; i < 3; i++)
@@ -93,8 +100,7 @@ slot_close (struct microvm_exec_slot *s)
       close (s->fds[i]);
   if (s->client >= 0)
     close (s->client);
-  memset (s, 0, sizeof *s);
-  s->client = s->fds[0] = s->fds[1] = s->fds[2] = -1;
+  slot_reset (s);
 }
 
 int
@@ -106,8 +112,10 @@ microvm_exec_server_open (struct microvm_exec_server *s, int dirfd, const char *
   memset (s, 0, sizeof *s);
   s->listen_fd = -1;
   s->next_id = 1;
+  /* Reset, not closed: the zeroed slots would close fd 0, the monitor's
+     stdin, and the listening socket would take its place. */
   for (size_t i = 0; i < MICROVM_MAX_EXECS; i++)
-    slot_close (&s->slots[i]);
+    slot_reset (&s->slots[i]);
   if (strlen (name) >= sizeof addr.sun_path)
     return hull_error (err, ENAMETOOLONG, "exec socket name `%s`", name);
   strcpy (addr.sun_path, name);

@@ -56,6 +56,22 @@ teardown_file() {
     assert_no_leftovers "$id"
 }
 
+@test "microvm lifecycle: run with piped stdin: the bytes and their EOF reach the guest process" {
+    # A generous bound: before the fix the monitor's stdin was lost and run hung.
+    local ID
+    ID=$(test_id)
+    update_config '.process.args = ["cat"]'
+    run --separate-stderr timeout 300 "$HULL_BIN" --root "$HULL_ROOT" run --bundle "$BUNDLE" "$ID" < <(printf 'to-guest\nline two\n')
+    assert_success
+    assert_output "$(printf 'to-guest\nline two')"
+    assert_no_leftovers "$ID"
+    update_config '.process.args = ["wc", "-c"]'
+    run --separate-stderr timeout 300 "$HULL_BIN" --root "$HULL_ROOT" run --bundle "$BUNDLE" "$ID" < <(head -c 100000 /dev/zero)
+    assert_success
+    assert_equal "$(echo $output)" 100000
+    assert_no_leftovers "$ID"
+}
+
 @test "microvm lifecycle: create waits, start runs, kill forwards, delete cleans up" {
     update_config '.process.args = ["sh", "-c", "trap \"echo got-term; exit 7\" TERM; echo up; while :; do sleep 0.1; done"]'
     local id out=$BATS_TEST_TMPDIR/out

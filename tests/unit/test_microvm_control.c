@@ -275,7 +275,14 @@ test_exec_server (uint32_t exec_status, bool expect_ok)
     abort ();
   int dirfd = open (dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
   open_pair ();
+  /* The monitor's stdin is the container's: opening the server keeps it. */
+  struct stat in_before, in_after;
+  if (fstat (STDIN_FILENO, &in_before) < 0 && (open ("/dev/null", O_RDONLY) != STDIN_FILENO || fstat (STDIN_FILENO, &in_before) < 0))
+    abort ();
   TAP_EQ_INT (microvm_exec_server_open (&srv, dirfd, MICROVM_EXEC_SOCKET, &err), 0, "exec server listens");
+  TAP_OK (fstat (STDIN_FILENO, &in_after) == 0 && in_after.st_ino == in_before.st_ino
+          && in_after.st_dev == in_before.st_dev && srv.listen_fd != STDIN_FILENO,
+          "opening the exec server leaves fd 0 alone");
   pid_t guest = fork ();
   if (guest == 0)
     {
