@@ -537,27 +537,6 @@ out:
 }
 
 static int
-microvm_start (struct hull_container *c, hull_err *err)
-{
-  cleanup_free char *fifo = hull_state_path (c->sd, HULL_EXEC_FIFO);
-  return ns_start (fifo, c->st.pid, err);
-}
-
-static int
-microvm_kill (struct hull_container *c, int sig, bool all, hull_err *err)
-{
-  if (all && c->cgroup != NULL)
-    return cgroup_kill_all (c->cgroup, sig, err);
-  if (kill (c->st.pid, sig) < 0)
-    {
-      if (errno == ESRCH)
-        return hull_error (err, 0, "container %s: no such process", c->st.id);
-      return hull_error (err, errno, "kill container %s", c->st.id);
-    }
-  return 0;
-}
-
-static int
 microvm_delete (struct hull_container *c, hull_err *err)
 {
   /* The image and console log are in the state directory, which the
@@ -671,8 +650,8 @@ microvm_cgroup_devices (const struct oci_spec *spec, struct oci_device *out, siz
 const struct hull_backend hull_backend_microvm = {
   .name = HULL_ISOLATION_MICROVM,
   .create = microvm_create,
-  .start = microvm_start,
-  .kill = microvm_kill,
+  .start = hull_backend_start_fifo,
+  .kill = hull_backend_kill_init,
   .delete = microvm_delete,
   .exec = microvm_exec,
   .cgroup_devices = microvm_cgroup_devices,

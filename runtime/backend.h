@@ -80,6 +80,12 @@ struct hull_backend
 
 extern const struct hull_backend hull_backend_container;
 
+/* start and kill as every level does them: the init (a container's
+   process, or the VM monitor standing for it) waits on exec.fifo and takes
+   signals for the workload. */
+int hull_backend_start_fifo (struct hull_container *c, hull_err *err);
+int hull_backend_kill_init (struct hull_container *c, int sig, bool all, hull_err *err);
+
 /* The isolation level for a new container.  `flag` is --isolation (or
    NULL), argv0_vm whether hull was invoked as hull-vm. */
 int hull_isolation_select (const struct oci_spec *spec, const char *flag, bool argv0_vm, const char **isolation,

@@ -14,15 +14,15 @@ container_create (struct hull_container *c, struct ns_spawn_opts *opts, pid_t *p
   return ns_spawn (opts, pid, err);
 }
 
-static int
-container_start (struct hull_container *c, hull_err *err)
+int
+hull_backend_start_fifo (struct hull_container *c, hull_err *err)
 {
   cleanup_free char *fifo = hull_state_path (c->sd, HULL_EXEC_FIFO);
   return ns_start (fifo, c->st.pid, err);
 }
 
-static int
-container_kill (struct hull_container *c, int sig, bool all, hull_err *err)
+int
+hull_backend_kill_init (struct hull_container *c, int sig, bool all, hull_err *err)
 {
   if (all && c->cgroup != NULL)
     return cgroup_kill_all (c->cgroup, sig, err);
@@ -44,8 +44,8 @@ container_delete (struct hull_container *c, hull_err *err)
 const struct hull_backend hull_backend_container = {
   .name = HULL_ISOLATION_CONTAINER,
   .create = container_create,
-  .start = container_start,
-  .kill = container_kill,
+  .start = hull_backend_start_fifo,
+  .kill = hull_backend_kill_init,
   .delete = container_delete,
   .exec = hull_backend_container_exec,
 };
