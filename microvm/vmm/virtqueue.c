@@ -295,14 +295,17 @@ virtq_should_interrupt (struct virtq *vq)
   return fire;
 }
 
-size_t
-virtq_iov_to_buf (const struct iovec *iov, unsigned n, size_t offset, void *buf, size_t len)
+/* Copies between a chain's iovecs, from `offset` into them, and a flat
+   buffer; `to_iov` picks the direction.  Returns the bytes copied. */
+static size_t
+iov_copy (const struct iovec *iov, unsigned n, size_t offset, uint8_t *buf, size_t len, bool to_iov)
 {
   size_t done = 0;
   unsigned i;
 
   for (i = 0; i < n && done < len; i++)
     {
+      uint8_t *base = iov[i].iov_base;
       size_t take;
 
       if (offset >= iov[i].iov_len)
@@ -313,7 +316,10 @@ virtq_iov_to_buf (const struct iovec *iov, unsigned n, size_t offset, void *buf,
       take = iov[i].iov_len - offset;
       if (take > len - done)
         take = len - done;
-      memcpy ((uint8_t *) buf + done, (uint8_t *) iov[i].iov_base + offset, take);
+      if (to_iov)
+        memcpy (base + offset, buf + done, take);
+      else
+        memcpy (buf + done, base + offset, take);
       done += take;
       offset = 0;
     }
@@ -321,28 +327,16 @@ virtq_iov_to_buf (const struct iovec *iov, unsigned n, size_t offset, void *buf,
 }
 
 size_t
+virtq_iov_to_buf (const struct iovec *iov, unsigned n, size_t offset, void *buf, size_t len)
+{
+  return iov_copy (iov, n, offset, buf, len, false);
+}
+
+size_t
 virtq_iov_from_buf (const struct iovec *iov, unsigned n, size_t offset, const void *buf, size_t len)
 {
-  size_t done = 0;
-  unsigned i;
-
-  for (i = 0; i < n && done < len; i++)
-    {
-      size_t take;
-
-      if (offset >= iov[i].iov_len)
-        {
-          offset -= iov[i].iov_len;
-          continue;
-        }
-      take = iov[i].iov_len - offset;
-      if (take > len - done)
-        take = len - done;
-      memcpy ((uint8_t *) iov[i].iov_base + offset, (const uint8_t *) buf + done, take);
-      done += take;
-      offset = 0;
-    }
-  return done;
+  /* iov_copy only reads buf in this direction. */
+  return iov_copy (iov, n, offset, (uint8_t *) buf, len, true);
 }
 
 unsigned
