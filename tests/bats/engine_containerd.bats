@@ -62,7 +62,10 @@ ctr_run() {
 
 # The same as one shell command line, for `script` (a pty for --tty).
 ctr_cmdline() {
-    printf '%q ' timeout -k 10 300 "$ENGINES/containerd.sh" ctr "$CTRD_DIR" -n "$CTRD_NS" "$@"
+    # --foreground: timeout must stay in the terminal's foreground process
+    # group, or the engine's tcsetattr on it stops with SIGTTOU (script(1)
+    # runs the line through $SHELL, and dash forks instead of exec'ing).
+    printf '%q ' timeout --foreground -k 10 300 "$ENGINES/containerd.sh" ctr "$CTRD_DIR" -n "$CTRD_NS" "$@"
 }
 
 task_field() {   # task_field ID pid|status
@@ -229,7 +232,7 @@ cgroup_dir_of() {
     local cmd
     cmd=$(ctr_cmdline run --runc-binary "$HULL_BIN" --runc-root "$CTRD_DIR/runc" --rm -t "$IMAGE" "$ID" \
               sh -c '[ -t 0 ] && [ -t 1 ] && echo "tty:$(tty)"; exit 4')
-    run script -qefc "$cmd" /dev/null </dev/null
+    SHELL=/bin/sh run script -qefc "$cmd" /dev/null </dev/null
     assert_equal "$status" 4
     assert_output --regexp 'tty:/dev/(pts/[0-9]+|console)'
 }
@@ -239,7 +242,7 @@ cgroup_dir_of() {
     wait_task_status "$ID" RUNNING
     local cmd
     cmd=$(ctr_cmdline task exec -t --exec-id "e-$ID" "$ID" sh -c '[ -t 0 ] && [ -t 1 ] && echo "exec-tty:$(tty)"; exit 6')
-    run script -qefc "$cmd" /dev/null </dev/null
+    SHELL=/bin/sh run script -qefc "$cmd" /dev/null </dev/null
     assert_equal "$status" 6
     assert_output --regexp 'exec-tty:/dev/pts/[0-9]+'
 }

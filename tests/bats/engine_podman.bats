@@ -49,7 +49,10 @@ pm() {
 }
 
 pm_cmdline() {
-    printf '%q ' timeout -k 10 300 "$ENGINES/podman.sh" podman "$PM_DIR" --runtime "$HULL_BIN" "$@"
+    # --foreground: timeout must stay in the terminal's foreground process
+    # group, or the engine's tcsetattr on it stops with SIGTTOU (script(1)
+    # runs the line through $SHELL, and dash forks instead of exec'ing).
+    printf '%q ' timeout --foreground -k 10 300 "$ENGINES/podman.sh" podman "$PM_DIR" --runtime "$HULL_BIN" "$@"
 }
 
 wait_running() {
@@ -225,13 +228,13 @@ assert_runtime_clean() {
 }
 
 @test "podman: --tty gives the process a terminal, for run and exec" {
-    run script -qefc "$(pm_cmdline run --rm -t "$IMAGE" sh -c '[ -t 0 ] && [ -t 1 ] && echo "tty:$(tty)"; exit 5')" /dev/null </dev/null
+    SHELL=/bin/sh run script -qefc "$(pm_cmdline run --rm -t "$IMAGE" sh -c '[ -t 0 ] && [ -t 1 ] && echo "tty:$(tty)"; exit 5')" /dev/null </dev/null
     assert_equal "$status" 5
     assert_output --regexp 'tty:/dev/pts/[0-9]+'
 
     pm run -d --name "$NAME" "$IMAGE" sleep 1000
     wait_running "$NAME"
-    run script -qefc "$(pm_cmdline exec -t "$NAME" sh -c '[ -t 0 ] && [ -t 1 ] && echo "exec-tty:$(tty)"; exit 6')" /dev/null </dev/null
+    SHELL=/bin/sh run script -qefc "$(pm_cmdline exec -t "$NAME" sh -c '[ -t 0 ] && [ -t 1 ] && echo "exec-tty:$(tty)"; exit 6')" /dev/null </dev/null
     assert_equal "$status" 6
     assert_output --regexp 'exec-tty:/dev/pts/[0-9]+'
 }
