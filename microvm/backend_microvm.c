@@ -1,4 +1,4 @@
-/* The "microvm" isolation level with QEMU as the VMM.
+/* The "microvm" isolation level.
  *
  * The container's init pid is a small host process, the VM monitor, forked
  * by create.  It is placed in the container's cgroup before it starts QEMU
@@ -18,7 +18,9 @@
  * exec: the monitor serves exec requests on a socket in the state
  * directory (exec.c); a proxy child of `hull exec` stands for the process.
  *
- * Not yet: the VMM jailed in the container's namespaces. */
+ * The monitor is forked into the container's pid namespace (as its pid 1
+ * when the namespace is new) and enters its network, IPC, UTS and cgroup
+ * namespaces (monitor_ns.c); the VMM, its child, is in all of them. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -58,6 +60,8 @@ struct monitor
   int report_fd;  /* we say: READY, or why not */
 };
 
+/* The pid 1 of a pid namespace cannot kill itself with a signal: there the
+   raise is ignored and the exit code is 128+n. */
 static void __attribute__ ((noreturn))
 die_like (int status)
 {
@@ -256,9 +260,12 @@ monitor_main (struct monitor *m)
   /* The VMM lives in the container's network namespace.  The TAP's fd is
      opened before the cgroup's device rules apply to us; the interface is
      looked at only after the hooks ran (CNI may set it up in prestart). */
-  bool joined;
+  bool joined, ignored;
   int tun_fd = -1;
-  if (microvm_net_join (m->opts->spec, &joined, &err) < 0 || (joined && microvm_net_open_tun (&tun_fd, &err) < 0))
+  if (microvm_ns_enter (m->opts->spec, OCI_NS_IPC, &ignored, &err) < 0
+      || microvm_ns_enter (m->opts->spec, OCI_NS_UTS, &ignored, &err) < 0
+      || microvm_ns_enter (m->opts->spec, OCI_NS_NETWORK, &joined, &err) < 0
+      || (joined && microvm_net_open_tun (&tun_fd, &err) < 0))
     {
       report (m->report_fd, err->msg);
       _exit (1);
@@ -267,6 +274,13 @@ monitor_main (struct monitor *m)
   if (read (m->go_fd, &go, 1) != 1)
     _exit (1);   /* create gave up on us */
   close (m->go_fd);
+  /* Placed in the container's cgroup by now: that is the new namespace's
+     root. */
+  if (microvm_ns_enter (m->opts->spec, OCI_NS_CGROUP, &ignored, &err) < 0)
+    {
+      report (m->report_fd, err->msg);
+      _exit (1);
+    }
 
   if (sfd < 0 || socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
     {
@@ -465,10 +479,16 @@ microvm_create (struct hull_container *c, struct ns_spawn_opts *opts, pid_t *pid
       hull_error (err, errno, "pipe");
       goto out;
     }
+  int own_pidns;
+  if (microvm_pidns_for_next_child (opts->spec, &own_pidns, err) < 0)
+    goto out;
   pid = fork ();
+  int fork_errno = errno;
+  if (pid != 0 && microvm_pidns_restore (own_pidns, err) < 0)
+    goto out;   /* never go on (hooks, exec) in the container's namespace */
   if (pid < 0)
     {
-      hull_error (err, errno, "fork the VM monitor");
+      hull_error (err, fork_errno, "fork the VM monitor");
       goto out;
     }
   if (pid == 0)

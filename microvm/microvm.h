@@ -89,9 +89,16 @@ struct microvm_net
   struct hull_net cfg;       /* for the guest's eth0 */
 };
 
-/* Moves the caller into the spec's network namespace (or a new one);
-   *joined says whether it was an existing one (podman's, CNI's). */
-int microvm_net_join (const struct oci_spec *spec, bool *joined, hull_err *err);
+/* Moves the caller into the spec's namespace of `type` (pid, network, ipc,
+   uts, cgroup): the one at its path, or a new one; nothing when the spec
+   has none.  *joined says whether it was an existing one (podman's, CNI's).
+   For pid that is the namespace of the caller's next children. */
+int microvm_ns_enter (const struct oci_spec *spec, enum oci_namespace_type type, bool *joined, hull_err *err);
+/* The next fork() lands in the container's pid namespace (as its pid 1
+   when new); *restore_fd (-1 without one) takes the caller back to its own
+   with microvm_pidns_restore, which closes it. */
+int microvm_pidns_for_next_child (const struct oci_spec *spec, int *restore_fd, hull_err *err);
+int microvm_pidns_restore (int restore_fd, hull_err *err);
 /* /dev/net/tun opened in the current namespace: before the caller enters
    a cgroup whose device rules would refuse it. */
 int microvm_net_open_tun (int *fd, hull_err *err);

@@ -21,29 +21,6 @@
 #include "microvm/microvm.h"
 #include "runtime/util.h"
 
-int
-microvm_net_join (const struct oci_spec *spec, bool *joined, hull_err *err)
-{
-  const struct oci_namespace *ns = oci_find_namespace (spec, OCI_NS_NETWORK);
-
-  *joined = false;
-  if (ns == NULL)
-    return 0;   /* the host's network: the guest gets lo only */
-  if (ns->path == NULL)
-    {
-      if (unshare (CLONE_NEWNET) < 0)
-        return hull_error (err, errno, "unshare the network namespace");
-      return 0;
-    }
-  cleanup_close int fd = open (ns->path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return hull_error (err, errno, "network namespace `%s`", ns->path);
-  if (setns (fd, CLONE_NEWNET) < 0)
-    return hull_error (err, errno, "join the network namespace `%s`", ns->path);
-  *joined = true;
-  return 0;
-}
-
 static int
 run_tc (char *const argv[], hull_err *err)
 {

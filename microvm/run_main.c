@@ -183,7 +183,7 @@ run (const struct opts *o, char *workdir, int *status, hull_err *err)
       goto out;
     }
   bool joined;
-  if (microvm_net_join (spec, &joined, err) < 0 || (joined && microvm_net_prepare (&net, -1, err) < 0))
+  if (microvm_ns_enter (spec, OCI_NS_NETWORK, &joined, err) < 0 || (joined && microvm_net_prepare (&net, -1, err) < 0))
     goto out;
   if (net.present)
     {

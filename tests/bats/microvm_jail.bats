@@ -125,6 +125,18 @@ vmm_pid_of() {
     done
     [ "$(readlink "/proc/$vmm/ns/net")" = "$(readlink "/proc/$init/ns/net")" ]
     [ "$(readlink "/proc/$vmm/ns/net")" != "$(readlink /proc/self/ns/net)" ]
+    # The monitor is pid 1 of the container's new pid namespace, QEMU in it
+    # beside it (so it can signal no host process); ipc, uts and cgroup
+    # namespaces are the container's too.
+    for ns in pid ipc uts cgroup; do
+        [ "$(readlink "/proc/$init/ns/$ns")" != "$(readlink /proc/self/ns/$ns)" ] || fail "the monitor is in the host's $ns namespace"
+    done
+    [ "$(readlink "/proc/$vmm/ns/pid")" = "$(readlink "/proc/$init/ns/pid")" ] || fail "QEMU is not in the container's pid namespace"
+    [ "$(readlink "/proc/$vmm/ns/cgroup")" = "$(readlink "/proc/$init/ns/cgroup")" ]
+    run awk '$1 == "NSpid:" { $1 = ""; print }' "/proc/$init/status"
+    assert_output " $init 1"
+    run awk '$1 == "NSpid:" { print NF - 1, $NF }' "/proc/$vmm/status"
+    assert_output --regexp '^2 [0-9]+$'
     [ "$(cat "/proc/$vmm/cgroup")" = "$(cat "/proc/$init/cgroup")" ]
     grep -q "$ID" "/proc/$vmm/cgroup" || fail "not in the container's cgroup: $(cat "/proc/$vmm/cgroup")"
     # QEMU/TCG uses no /dev/kvm, so the device cgroup does not allow it.
@@ -147,6 +159,39 @@ vmm_pid_of() {
     hull kill "$ID" KILL
     wait_for_status "$ID" stopped 30
     hull delete "$ID"
+    assert_no_leftovers "$ID"
+}
+
+@test "microvm jail: the monitor joins a pid namespace given by path, and stays in the host's without one" {
+    requires guest_kernel qemu
+    export HULL_IMAGE_CACHE=$BATS_TEST_TMPDIR/images
+    # A container (container isolation) whose pid namespace the VM joins.
+    local holder=${ID}h holder_bundle=$BATS_TEST_TMPDIR/holder init holder_pid
+    cp -a "$BUNDLE" "$holder_bundle"
+    jq '.process.args = ["sleep", "1000"] | del(.annotations["io.hull.isolation"])' "$BUNDLE/config.json" \
+        >"$holder_bundle/config.json"
+    hull --isolation container run -d --bundle "$holder_bundle" "$holder" </dev/null
+    holder_pid=$(hull state "$holder" | jq -r .pid)
+
+    update_config --arg ns "/proc/$holder_pid/ns/pid" '.annotations["io.hull.isolation"] = "microvm"
+        | .process.args = ["sleep", "1000"]
+        | .linux.namespaces |= map(if .type == "pid" then .path = $ns else . end)'
+    run hullq --vmm qemu create --bundle "$BUNDLE" "$ID"
+    assert_success
+    init=$(hull state "$ID" | jq -r .pid)
+    [ "$(readlink "/proc/$init/ns/pid")" = "$(readlink "/proc/$holder_pid/ns/pid")" ] \
+        || fail "the monitor is not in the given pid namespace"
+    # The runtime itself went back to its own: hooks and exec ran there.
+    hull delete --force "$ID"
+    hull delete --force "$holder"
+    assert_no_leftovers "$ID"
+
+    update_config '.linux.namespaces |= map(select(.type != "pid"))'
+    run hullq --vmm qemu create --bundle "$BUNDLE" "$ID"
+    assert_success
+    init=$(hull state "$ID" | jq -r .pid)
+    [ "$(readlink "/proc/$init/ns/pid")" = "$(readlink /proc/self/ns/pid)" ] || fail "a pid namespace nobody asked for"
+    hull delete --force "$ID"
     assert_no_leftovers "$ID"
 }
 

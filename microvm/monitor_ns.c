@@ -1,0 +1,92 @@
+/* The VM monitor (and so the VMM, its child) lives in the container's
+ * namespaces as a container's init does: the ones config.json names by
+ * path are joined, the others are new.  The guest has its own kernel, so
+ * what these buy is the VMM's jail: in a pid namespace of its own the VMM
+ * cannot signal or see host processes (it runs as uid 0 without
+ * capabilities, and kill(2) needs none against the same uid), and
+ * hostname, SysV IPC and the cgroup tree are the container's.
+ *
+ * Mount namespaces are the jail's own (jail.c); the user namespace is not
+ * entered: the VMM opens /dev/kvm, the image and the TAP as host root. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include "microvm/microvm.h"
+#include "runtime/util.h"
+
+static int
+clone_flag (enum oci_namespace_type type)
+{
+  switch (type)
+    {
+    case OCI_NS_PID: return CLONE_NEWPID;
+    case OCI_NS_NETWORK: return CLONE_NEWNET;
+    case OCI_NS_IPC: return CLONE_NEWIPC;
+    case OCI_NS_UTS: return CLONE_NEWUTS;
+    case OCI_NS_CGROUP: return CLONE_NEWCGROUP;
+    default: return 0;
+    }
+}
+
+int
+microvm_ns_enter (const struct oci_spec *spec, enum oci_namespace_type type, bool *joined, hull_err *err)
+{
+  const struct oci_namespace *ns = oci_find_namespace (spec, type);
+  int flag = clone_flag (type);
+
+  *joined = false;
+  if (ns == NULL)
+    return 0;
+  if (flag == 0)
+    return hull_error (err, EINVAL, "microvm: no %s namespace for the VM monitor", oci_namespace_name (type));
+  if (ns->path == NULL)
+    {
+      if (unshare (flag) < 0)
+        return hull_error (err, errno, "unshare the %s namespace", oci_namespace_name (type));
+      return 0;
+    }
+  cleanup_close int fd = open (ns->path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return hull_error (err, errno, "%s namespace `%s`", oci_namespace_name (type), ns->path);
+  if (setns (fd, flag) < 0)
+    return hull_error (err, errno, "join the %s namespace `%s`", oci_namespace_name (type), ns->path);
+  *joined = true;
+  return 0;
+}
+
+int
+microvm_pidns_for_next_child (const struct oci_spec *spec, int *restore_fd, hull_err *err)
+{
+  bool joined;
+
+  *restore_fd = -1;
+  if (oci_find_namespace (spec, OCI_NS_PID) == NULL)
+    return 0;
+  /* The pid namespace a setns/unshare sets is for children only; the
+     caller's own stays, and is where it returns after the fork. */
+  *restore_fd = open ("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+  if (*restore_fd < 0)
+    return hull_error (err, errno, "open /proc/self/ns/pid");
+  if (microvm_ns_enter (spec, OCI_NS_PID, &joined, err) < 0)
+    {
+      close (*restore_fd);
+      *restore_fd = -1;
+      return -1;
+    }
+  return 0;
+}
+
+int
+microvm_pidns_restore (int restore_fd, hull_err *err)
+{
+  if (restore_fd < 0)
+    return 0;
+  int ret = setns (restore_fd, CLONE_NEWPID);
+  int e = errno;
+  close (restore_fd);
+  if (ret < 0)
+    return hull_error (err, e, "return to the runtime's pid namespace");
+  return 0;
+}
