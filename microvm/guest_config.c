@@ -43,13 +43,13 @@ static const struct
   { "defaults", 0, 0 },
 };
 
-/* Propagation and id-mapping options mean nothing inside the guest, whose
-   mounts are private to it. */
+/* Propagation options mean nothing inside the guest, whose mounts are
+   private to it. */
 static bool
 ignored_option (const char *o)
 {
   static const char *const names[] = { "private", "rprivate", "shared", "rshared", "slave", "rslave", "unbindable",
-                                       "runbindable", "idmap", "ridmap", "recursive" };
+                                       "runbindable", "recursive" };
   for (size_t i = 0; i < ARRAY_SIZE (names); i++)
     if (strcmp (o, names[i]) == 0)
       return true;
@@ -78,6 +78,11 @@ microvm_mount_options (const struct oci_strv *options, uint64_t *flags, char **d
         }
       if (ignored_option (o))
         continue;
+      if (strcmp (o, "idmap") == 0 || strcmp (o, "ridmap") == 0)
+        {
+          *flags |= HULL_MOUNT_IDMAP_ASKED;
+          continue;
+        }
       for (k = 0; k < ARRAY_SIZE (mount_flags); k++)
         if (strcmp (o, mount_flags[k].name) == 0)
           {
@@ -338,6 +343,18 @@ microvm_guest_config (const struct oci_spec *spec, const char *bundle, struct hu
         goto bad_dest;
       if (microvm_mount_options (&m->options, &flags, &data, &bind, err) < 0)
         goto fail;
+      /* Ignoring it would show the guest the host's ids where the
+         container was promised mapped ones. */
+      if (flags & HULL_MOUNT_IDMAP_ASKED)
+        {
+          free (data);
+          if (! bind && ! (m->type && strcmp (m->type, "bind") == 0))
+            hull_error (err, 0, "mount `%s`: idmap is for bind mounts only", m->destination);
+          else
+            hull_error (err, 0, "mount `%s`: idmapped mounts are not supported with microvm isolation "
+                        "(a directory reaches the guest over virtio-9p, which has none)", m->destination);
+          goto fail;
+        }
       if (bind || (m->type && strcmp (m->type, "bind") == 0))
         {
           cleanup_free char *owned = NULL;

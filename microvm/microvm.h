@@ -76,7 +76,9 @@ int microvm_guest_process (const struct oci_process *proc, struct hull_process *
 int microvm_guest_seccomp (const struct oci_spec *spec, struct hull_process *out, hull_err *err);
 /* Frees what microvm_guest_config allocated. */
 void microvm_guest_config_release (struct hull_process *p, struct microvm_host_files *files);
-/* OCI mount options to MS_* flags and a data string (malloc'd). */
+/* OCI mount options to MS_* flags and a data string (malloc'd).
+   HULL_MOUNT_IDMAP_ASKED (never sent to the guest) marks idmap/ridmap. */
+#define HULL_MOUNT_IDMAP_ASKED (1ull << 62)
 int microvm_mount_options (const struct oci_strv *options, uint64_t *flags, char **data, bool *bind, hull_err *err);
 
 /* ---- net.c ---- */
