@@ -243,6 +243,25 @@ check_empty (const struct hull_cgroup *cg, hull_err *err)
   return 0;
 }
 
+/* In a frozen cgroup (its own, or its parent's, which a new child takes)
+   the init would stop before it could say anything and create would wait
+   for ever: refused, in runc's words. */
+static int
+check_not_frozen (struct hull_cgroup *cg, hull_err *err)
+{
+  bool frozen = false;
+  hull_err ignored = NULL;
+
+  if (cgroup_is_frozen (cg, &frozen, &ignored) < 0)
+    {
+      hull_error_release (&ignored);   /* no freezer: nothing can be frozen */
+      return 0;
+    }
+  if (frozen)
+    return hull_error (err, 0, "container's cgroup unexpectedly frozen");
+  return 0;
+}
+
 int
 cgroup_create (const char *cgroups_path, const char *id, const struct oci_resources *res,
                struct hull_cgroup **out, hull_err *err)
@@ -298,6 +317,8 @@ cg_create_in (const struct cg_layout *l, const char *own, const char *cgroups_pa
       goto fail;
   if (l->mode == CGROUP_MODE_V2)
     enable_v2_controllers (cg_dir_unified (cg));
+  if (check_not_frozen (cg, err) < 0)
+    goto fail;
   if (res != NULL && cg_apply_resources (cg, res, devices, n_devices, false, err) < 0)
     goto fail;
 

@@ -82,6 +82,25 @@ teardown() {
     [ ! -d "/sys/fs/cgroup/pids/$CG" ] || fail "cgroup left behind"
 }
 
+@test "cgroups path: a frozen cgroup, or one under a frozen parent, is refused (runc: container's cgroup unexpectedly frozen)" {
+    [ -d /sys/fs/cgroup/freezer ] || skip "needs the v1 freezer"
+    local dir=/sys/fs/cgroup/freezer/$CG p
+    mkdir -p "$dir"
+    echo FROZEN >"$dir/freezer.state"
+    for p in "/$CG" "/$CG/inner"; do
+        update_config --arg p "$p" '.linux.cgroupsPath = $p | .process.args = ["true"]'
+        # Without the check the init would stop in the frozen cgroup and
+        # create would wait for it for ever.
+        run timeout 60 "$HULL_BIN" $HULL_ISOLATION_FLAG --root "$HULL_ROOT" run --bundle "$BUNDLE" "$ID"
+        assert_failure 1
+        assert_output "hull: container's cgroup unexpectedly frozen"
+        [ ! -e "$HULL_ROOT/$ID" ] || fail "state dir left behind"
+        [ ! -e "$dir/inner" ] || fail "$dir/inner left behind"
+    done
+    grep -qx FROZEN "$dir/freezer.state"   # left as it was
+    echo THAWED >"$dir/freezer.state"
+}
+
 @test "cgroups path: an existing empty cgroup is accepted, as runc does" {
     mkdir -p "/sys/fs/cgroup/memory/$CG"
     update_config --arg p "/$CG" '.linux.cgroupsPath = $p'
