@@ -439,13 +439,18 @@ prepare (struct hull_container *c, const struct ns_spawn_opts *opts, struct moni
   };
   if (microvm_image_prepare (&io, err) < 0)
     return -1;
+  struct microvm_ids ids;
+  microvm_vmm_ids (spec, &ids);
+  /* The VMM writes the image as the container's root. */
+  if (ids.set && chown (m->image, ids.uid, ids.gid) < 0)
+    return hull_error (err, errno, "chown `%s`", m->image);
   /* The engine in the state: later commands (and people) need not guess
      the default this host picked. */
   oci_map_set (&c->st.extra, "vmm", vm.engine == MICROVM_ENGINE_BUILTIN ? "builtin" : "qemu");
   m->qc = (struct microvm_qemu_config) {
     .engine = vm.engine, .qemu = getenv ("HULL_QEMU"), .kernel = m->kernel, .initrd = m->initrd, .disk = m->image, .cpus = vm.cpus,
     .memory_mib = vm.memory_mib, .kvm = microvm_host_has_hw_kvm (), .control_fd = -1, .console_fd = -1, .tap_fd = -1,
-    .shares = m->files.shares, .n_shares = m->files.n_shares, .jail = true,
+    .shares = m->files.shares, .n_shares = m->files.n_shares, .jail = true, .ids = ids,
   };
   return 0;
 }

@@ -95,9 +95,14 @@ microvm_builtin_spawn (const struct microvm_qemu_config *c, pid_t *pid_out, hull
       sigprocmask (SIG_SETMASK, &none, NULL);
       prctl (PR_SET_NAME, "hull-vmm");
       /* The jail, then no capabilities, then the allowlist (jail.c). */
+      /* /dev/kvm is opened as root, before the VMM becomes the
+         container's root (c->ids), who may not open the node. */
       if (c->jail
           && (microvm_jail_enter (jail, n_jail, why, sizeof why) < 0
-              || (microvm_jail_drop_caps (0) < 0 && snprintf (why, sizeof why, "drop capabilities: %s", strerror (errno)))
+              || ((cfg.kvm_fd = open ("/dev/kvm", O_RDWR | O_CLOEXEC)) < 0
+                  && snprintf (why, sizeof why, "open /dev/kvm: %s", strerror (errno)))
+              || (microvm_jail_drop_privileges (0, &c->ids) < 0
+                  && snprintf (why, sizeof why, "drop privileges: %s", strerror (errno)))
               || microvm_jail_seccomp_builtin (why, sizeof why) < 0))
         {
           dprintf (2, "hull-vmm: %s\n", why);

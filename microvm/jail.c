@@ -18,7 +18,9 @@
  * symlink swapped in later cannot redirect a bind. */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <linux/capability.h>
@@ -141,18 +143,48 @@ microvm_jail_enter (const struct microvm_jail_entry *entries, size_t n, char *wh
   return 0;
 }
 
+/* setgroups, setresgid, setresuid: still root, with CAP_SETUID/SETGID;
+   the uid change clears the permitted and effective sets.  The one
+   supplementary group is /dev/kvm's when the jail has it and the group may
+   use it (QEMU on hardware KVM opens the node itself), never gid 0. */
+static int
+become (const struct microvm_ids *ids)
+{
+  struct stat kvm;
+  pid_t parent = getppid ();
+  int n = stat ("/dev/kvm", &kvm) == 0 && kvm.st_gid != 0 && (kvm.st_mode & 060) == 060 ? 1 : 0;
+  gid_t groups[1] = { n ? kvm.st_gid : 0 };
+
+  if (setgroups ((size_t) n, groups) < 0 || setresgid (ids->gid, ids->gid, ids->gid) < 0
+      || setresuid (ids->uid, ids->uid, ids->uid) < 0)
+    return -1;
+  if (prctl (PR_SET_PDEATHSIG, SIGKILL) < 0)
+    return -1;
+  if (getppid () != parent)
+    {
+      errno = ESRCH;   /* the parent died before the signal was set again */
+      return -1;
+    }
+  return 0;
+}
+
 int
-microvm_jail_drop_caps (uint64_t keep)
+microvm_jail_drop_privileges (uint64_t keep, const struct microvm_ids *ids)
 {
   struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
   struct __user_cap_data_struct data[2] = { { 0, 0, 0 }, { 0, 0, 0 } };
 
+  if (ids != NULL && ids->set)
+    keep = 0;
   data[0].effective = data[0].permitted = (uint32_t) keep;
   data[1].effective = data[1].permitted = (uint32_t) (keep >> 32);
+  /* The bounding set first: dropping from it needs CAP_SETPCAP. */
   for (int cap = 0; cap < 64; cap++)
     if (! (keep & (1ull << cap)) && prctl (PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno == EINVAL)
       break;
   if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+    return -1;
+  if (ids != NULL && ids->set && become (ids) < 0)
     return -1;
   if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return -1;

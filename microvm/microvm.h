@@ -101,6 +101,16 @@ int microvm_ns_enter (const struct oci_spec *spec, enum oci_namespace_type type,
    with microvm_pidns_restore, which closes it. */
 int microvm_pidns_for_next_child (const struct oci_spec *spec, int *restore_fd, hull_err *err);
 int microvm_pidns_restore (int restore_fd, hull_err *err);
+struct microvm_ids
+{
+  bool set;
+  uid_t uid;
+  gid_t gid;
+};
+/* The host ids of the container's root when config.json asks for a new
+   user namespace mapping it: the VMM runs as them.  ids->set false
+   otherwise (no user namespace, or one joined by path). */
+void microvm_vmm_ids (const struct oci_spec *spec, struct microvm_ids *ids);
 /* /dev/net/tun opened in the current namespace: before the caller enters
    a cgroup whose device rules would refuse it. */
 int microvm_net_open_tun (int *fd, hull_err *err);
@@ -137,6 +147,7 @@ struct microvm_qemu_config
   size_t n_shares;
   uint8_t mac[6];            /* the guest NIC's MAC with a TAP */
   bool jail;                 /* run the VMM jailed (jail.c); the debug driver does not */
+  struct microvm_ids ids;    /* run the jailed VMM as these, not as root */
 };
 
 /* True when /proc/cpuinfo shows vmx or svm: Linux guests need real KVM.
@@ -174,8 +185,11 @@ struct microvm_jail_entry
    On failure why says what failed. */
 int microvm_jail_enter (const struct microvm_jail_entry *entries, size_t n, char *why, size_t len);
 /* Drops every capability but keep (bounding set included), clears the
-   ambient set and sets no_new_privs. */
-int microvm_jail_drop_caps (uint64_t keep);
+   ambient set, becomes ids when set (no capabilities kept then; the only
+   supplementary group is /dev/kvm's where the jail has it; the parent-death
+   signal, which an id change clears, is SIGKILL again) and sets
+   no_new_privs. */
+int microvm_jail_drop_privileges (uint64_t keep, const struct microvm_ids *ids);
 /* The entries for c (kernel, initrd, disk, /dev/kvm when used, shares,
    /usr for QEMU) and c with its paths as the jail sees them; share paths
    are written to share_paths (n_shares entries of 32 bytes). */

@@ -6,8 +6,10 @@
  * capabilities, and kill(2) needs none against the same uid), and
  * hostname, SysV IPC and the cgroup tree are the container's.
  *
- * Mount namespaces are the jail's own (jail.c); the user namespace is not
- * entered: the VMM opens /dev/kvm, the image and the TAP as host root. */
+ * Mount namespaces are the jail's own (jail.c).  The user namespace is not
+ * entered (the VMM needs host devices and files, and no capability inside
+ * one), but where config.json maps the container's root to host ids the
+ * jailed VMM runs as them, as the container's processes would. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -89,4 +91,31 @@ microvm_pidns_restore (int restore_fd, hull_err *err)
   if (ret < 0)
     return hull_error (err, e, "return to the runtime's pid namespace");
   return 0;
+}
+
+static bool
+host_id_of_root (const struct oci_id_mapping *m, size_t n, uint32_t *out)
+{
+  for (size_t i = 0; i < n; i++)
+    if (m[i].container_id == 0 && m[i].size > 0)
+      {
+        *out = m[i].host_id;
+        return true;
+      }
+  return false;
+}
+
+void
+microvm_vmm_ids (const struct oci_spec *spec, struct microvm_ids *ids)
+{
+  const struct oci_namespace *ns = oci_find_namespace (spec, OCI_NS_USER);
+  const struct oci_linux *l = spec->linux_;
+  uint32_t uid, gid;
+
+  *ids = (struct microvm_ids) { .set = false };
+  if (ns == NULL || ns->path != NULL || l == NULL
+      || ! host_id_of_root (l->uid_mappings, l->uid_mappings_len, &uid)
+      || ! host_id_of_root (l->gid_mappings, l->gid_mappings_len, &gid))
+    return;
+  *ids = (struct microvm_ids) { .set = true, .uid = uid, .gid = gid };
 }

@@ -266,8 +266,8 @@ microvm_qemu_spawn (const struct microvm_qemu_config *c, pid_t *pid_out, hull_er
       sigprocmask (SIG_SETMASK, &none, NULL);
       if (c->jail && microvm_jail_enter (jail, n_jail, why, sizeof why) < 0)
         child_fail (pipefd[1], errno, why);
-      if (microvm_jail_drop_caps (qemu_caps (c->n_shares > 0)) < 0)
-        child_fail (pipefd[1], errno, "drop capabilities");
+      if (microvm_jail_drop_privileges (qemu_caps (c->n_shares > 0), &c->ids) < 0)
+        child_fail (pipefd[1], errno, "drop privileges");
       execv (binary, argv);
       child_fail (pipefd[1], errno, NULL);
     }

@@ -31,6 +31,7 @@ vmm_config_init (struct vmm_config *cfg)
   cfg->mem_mib = 128;
   cfg->serial_in_fd = -1;
   cfg->serial_out_fd = -1;
+  cfg->kvm_fd = -1;
 }
 
 const char *
@@ -115,7 +116,14 @@ open_kvm (struct vmm *vm, struct vmm_err *err)
     path = getenv ("HULL_KVM_DEVICE");
   if (path == NULL || *path == '\0')
     path = "/dev/kvm";
-  vm->kvm_fd = open (path, O_RDWR | O_CLOEXEC);
+  /* An open fd: a jailed VMM may no longer be allowed to open the node. */
+  if (vm->cfg->kvm_fd >= 0)
+    {
+      vm->kvm_fd = fcntl (vm->cfg->kvm_fd, F_DUPFD_CLOEXEC, 0);
+      path = "the KVM device fd";
+    }
+  else
+    vm->kvm_fd = open (path, O_RDWR | O_CLOEXEC);
   if (vm->kvm_fd < 0)
     return vmm_errorf (err, errno, "open %s", path);
   r = ioctl (vm->kvm_fd, KVM_GET_API_VERSION, 0);

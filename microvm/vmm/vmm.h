@@ -85,6 +85,7 @@ struct vmm_console_port_config
 struct vmm_config
 {
   const char *kvm_path;      /* NULL: $HULL_KVM_DEVICE, else /dev/kvm */
+  int kvm_fd;                /* the KVM device already open (dup'd), or -1: kvm_path */
   const char *kernel_path;   /* bzImage or ELF (vmlinux, test guest) */
   const char *initrd_path;   /* NULL: none */
   const char *cmdline;       /* NULL: "console=ttyS0 ..." default; device entries are appended */

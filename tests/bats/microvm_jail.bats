@@ -195,6 +195,35 @@ vmm_pid_of() {
     assert_no_leftovers "$ID"
 }
 
+@test "microvm jail: with a user namespace QEMU runs as the host ids of the container's root" {
+    requires guest_kernel qemu
+    export HULL_IMAGE_CACHE=$BATS_TEST_TMPDIR/images
+    userns_config
+    update_config '.annotations["io.hull.isolation"] = "microvm" | .process.args = ["sleep", "1000"]
+        | .linux.gidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]'
+    run hullq --vmm qemu create --bundle "$BUNDLE" "$ID"
+    assert_success
+    local init vmm st
+    init=$(hull state "$ID" | jq -r .pid)
+    vmm=$(vmm_pid_of "$init") || fail "no QEMU under the init pid $init"
+    st=/proc/$vmm/status
+    run awk '$1 == "Uid:" || $1 == "Gid:" || $1 == "Groups:" { $1 = $1; print }' "$st"
+    assert_output "$(printf 'Uid: 100000 100000 100000 100000\nGid: 200000 200000 200000 200000\nGroups:')"
+    grep -qE '^CapEff:\s+0+$' "$st" && grep -qE '^CapPrm:\s+0+$' "$st" && grep -qE '^CapBnd:\s+0+$' "$st" \
+        || fail "capabilities: $(grep ^Cap "$st")"
+    grep -qE '^NoNewPrivs:\s+1$' "$st"
+    [ "$(stat -c %u:%g "$HULL_ROOT/$ID/microvm-rootfs.ext4")" = 100000:200000 ]
+
+    hull start "$ID"
+    run hull exec "$ID" sh -c 'echo from-exec; exit 4'
+    assert_equal "$status" 4
+    assert_output "from-exec"
+    hull kill "$ID" KILL
+    wait_for_status "$ID" stopped 30
+    hull delete "$ID"
+    assert_no_leftovers "$ID"
+}
+
 @test "microvm jail: a jailed QEMU runs the workload to its exit code, with its stdio" {
     requires guest_kernel qemu
     export HULL_IMAGE_CACHE=$BATS_TEST_TMPDIR/images

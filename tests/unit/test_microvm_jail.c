@@ -40,35 +40,28 @@ device_rules (void)
   TAP_EQ_INT ((int) microvm_vmm_devices (MICROVM_ENGINE_BUILTIN, true, d, 0), 0, "never more than max");
 }
 
-int
-main (void)
+/* The test guest to its end through the jailed built-in VMM, as root or
+   as ids (the container's root under a user namespace: /dev/kvm, mode
+   0600 here, is opened before the VMM becomes them). */
+static void
+jailed_boot (const struct microvm_ids *ids, const char *as)
 {
-  device_rules ();
-#if defined(__SANITIZE_ADDRESS__)
-  return skip_rest ("the sanitizer runtime's own syscalls are not the VMM's");
-#endif
-  if (geteuid () != 0)
-    return skip_rest ("needs root");
-  if (access ("/dev/kvm", R_OK | W_OK) < 0)
-    return skip_rest ("needs /dev/kvm");
-  if (access (TESTGUEST, R_OK) < 0)
-    return skip_rest ("needs " TESTGUEST " (make check-vmm builds it)");
-
   char disk[] = "/tmp/hull-jail-disk-XXXXXX";
   int dfd = mkstemp (disk);
-  TAP_OK (dfd >= 0 && ftruncate (dfd, 1 << 20) == 0, "a 1 MiB disk");
+  TAP_OK (dfd >= 0 && ftruncate (dfd, 1 << 20) == 0 && (! ids->set || fchown (dfd, ids->uid, ids->gid) == 0),
+          "%s: a 1 MiB disk", as);
   close (dfd);
   int sv[2], con[2];
-  TAP_OK (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0 && pipe2 (con, O_CLOEXEC) == 0, "control and console");
+  TAP_OK (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0 && pipe2 (con, O_CLOEXEC) == 0, "%s: control and console", as);
 
   struct microvm_qemu_config c = {
     .engine = MICROVM_ENGINE_BUILTIN, .kernel = TESTGUEST, .disk = disk, .cpus = 1, .memory_mib = 64,
-    .kvm = true, .control_fd = sv[1], .console_fd = con[1], .tap_fd = -1, .jail = true,
+    .kvm = true, .control_fd = sv[1], .console_fd = con[1], .tap_fd = -1, .jail = true, .ids = *ids,
   };
   hull_err err = NULL;
   pid_t pid = 0;
   int r = microvm_builtin_spawn (&c, &pid, &err);
-  TAP_OK (r == 0, "spawned: %s", r == 0 ? "ok" : err->msg);
+  TAP_OK (r == 0, "%s: spawned: %s", as, r == 0 ? "ok" : err->msg);
   hull_error_release (&err);
   close (con[1]);
   close (sv[1]);
@@ -94,11 +87,29 @@ main (void)
       kill (pid, SIGKILL);   /* only if still running after the console closed */
       waitpid (pid, &status, 0);
     }
-  TAP_OK (strstr (out, "TESTGUEST-EXIT 0") != NULL, "the guest ran to its end in the jail");
-  TAP_OK (! (WIFSIGNALED (status) && WTERMSIG (status) == SIGSYS), "no syscall outside the allowlist");
-  TAP_OK (WIFEXITED (status) && WEXITSTATUS (status) == 0, "the VMM exited 0 (status %#x)", status);
+  TAP_OK (strstr (out, "TESTGUEST-EXIT 0") != NULL, "%s: the guest ran to its end in the jail", as);
+  TAP_OK (! (WIFSIGNALED (status) && WTERMSIG (status) == SIGSYS), "%s: no syscall outside the allowlist", as);
+  TAP_OK (WIFEXITED (status) && WEXITSTATUS (status) == 0, "%s: the VMM exited 0 (status %#x)", as, status);
   if (! strstr (out, "TESTGUEST-EXIT 0"))
     printf ("# console: %s\n", out);
   unlink (disk);
+}
+
+int
+main (void)
+{
+  device_rules ();
+#if defined(__SANITIZE_ADDRESS__)
+  return skip_rest ("the sanitizer runtime's own syscalls are not the VMM's");
+#endif
+  if (geteuid () != 0)
+    return skip_rest ("needs root");
+  if (access ("/dev/kvm", R_OK | W_OK) < 0)
+    return skip_rest ("needs /dev/kvm");
+  if (access (TESTGUEST, R_OK) < 0)
+    return skip_rest ("needs " TESTGUEST " (make check-vmm builds it)");
+
+  jailed_boot (&(struct microvm_ids) { .set = false }, "as root");
+  jailed_boot (&(struct microvm_ids) { .set = true, .uid = 100000, .gid = 100000 }, "as 100000:100000");
   return tap_done ();
 }
