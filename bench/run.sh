@@ -59,49 +59,11 @@ wait_stopped() {   # untimed: poll until the container's process has exited
 setup_bundle() {
     busybox_rootfs "$WORK/bundle/rootfs"
     # what `runc spec` writes, with /bin/true as the process
-    cat >"$WORK/bundle/config.json" <<'JSON'
-{
-  "ociVersion": "1.0.2",
-  "process": {
-    "terminal": false,
-    "user": { "uid": 0, "gid": 0 },
-    "args": [ "/bin/true" ],
-    "env": [ "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm" ],
-    "cwd": "/",
-    "capabilities": {
-      "bounding": [ "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE" ],
-      "effective": [ "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE" ],
-      "permitted": [ "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE" ],
-      "ambient": [ "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE" ]
-    },
-    "rlimits": [ { "type": "RLIMIT_NOFILE", "hard": 1024, "soft": 1024 } ],
-    "noNewPrivileges": true
-  },
-  "root": { "path": "rootfs", "readonly": true },
-  "hostname": "bench",
-  "mounts": [
-    { "destination": "/proc", "type": "proc", "source": "proc" },
-    { "destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": [ "nosuid", "strictatime", "mode=755", "size=65536k" ] },
-    { "destination": "/dev/pts", "type": "devpts", "source": "devpts", "options": [ "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5" ] },
-    { "destination": "/dev/shm", "type": "tmpfs", "source": "shm", "options": [ "nosuid", "noexec", "nodev", "mode=1777", "size=65536k" ] },
-    { "destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue", "options": [ "nosuid", "noexec", "nodev" ] },
-    { "destination": "/sys", "type": "sysfs", "source": "sysfs", "options": [ "nosuid", "noexec", "nodev", "ro" ] },
-    { "destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup", "options": [ "nosuid", "noexec", "nodev", "relatime", "ro" ] }
-  ],
-  "linux": {
-    "resources": { "devices": [ { "allow": false, "access": "rwm" } ] },
-    "namespaces": [ { "type": "pid" }, { "type": "network" }, { "type": "ipc" }, { "type": "uts" }, { "type": "mount" }, { "type": "cgroup" } ],
-    "maskedPaths": [ "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
-                     "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi" ],
-    "readonlyPaths": [ "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger" ]
-  }
-}
-JSON
+    default_config '"/bin/true"' bench 1.0.2 >"$WORK/bundle/config.json"
     # the probe bundle: same rootfs, a process whose exit status proves it ran
     mkdir -p "$WORK/probe"
-    sed -e 's|"args": \[ "/bin/true" \]|"args": [ "/bin/sh", "-c", "exit 7" ]|' \
-        -e "s|\"path\": \"rootfs\"|\"path\": \"$WORK/bundle/rootfs\"|" \
-        "$WORK/bundle/config.json" >"$WORK/probe/config.json"
+    default_config '"/bin/sh", "-c", "exit 7"' bench 1.0.2 \
+        | sed "s|\"path\": \"rootfs\"|\"path\": \"$WORK/bundle/rootfs\"|" >"$WORK/probe/config.json"
 }
 
 probe() {   # can RT run a container (and return its exit status)?  sets STATE[rt]=ok or n/a with WHY[rt]
