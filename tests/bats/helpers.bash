@@ -137,12 +137,37 @@ assert_no_leftovers() {
 }
 
 teardown_bundle() {
-    [ -n "${HULL_ROOT:-}" ] && [ -d "$HULL_ROOT" ] || return 0
-    local id
-    for id in $(ls "$HULL_ROOT" 2>/dev/null); do
-        [ -d "$HULL_ROOT/$id" ] || continue
-        "$HULL_BIN" --root "$HULL_ROOT" delete --force "$id" >/dev/null 2>&1 || true
-    done
+    local id ns
+    if [ -n "${HULL_ROOT:-}" ] && [ -d "$HULL_ROOT" ]; then
+        for id in $(ls "$HULL_ROOT" 2>/dev/null); do
+            [ -d "$HULL_ROOT/$id" ] || continue
+            "$HULL_BIN" --root "$HULL_ROOT" delete --force "$id" >/dev/null 2>&1 || true
+        done
+    fi
+    for ns in ${NETNS_TO_DELETE:-}; do ip netns del "$ns" 2>/dev/null || true; done
+    NETNS_TO_DELETE=
+}
+
+# A veth pair between two new network namespaces, as podman or CNI set one
+# up: $CNS holds eth0 (NET.2/24, default route via NET.1, MTU when given),
+# $HNS the peer end, $VETH_PEER (NET.1/24).  teardown_bundle deletes both.
+veth_netns() {   # veth_netns TAG NET [MTU]   e.g. veth_netns nw 10.231.9
+    local tag=$1 net=$2 mtu=${3:-}
+    # Interface names are at most 15 bytes.
+    CNS=hull$tag$$c HNS=hull$tag$$h VETH_PEER=$tag$$b
+    NETNS_TO_DELETE="${NETNS_TO_DELETE:-} $CNS $HNS"
+    ip netns add "$CNS"
+    ip netns add "$HNS"
+    ip link add "$tag$$a" type veth peer name "$VETH_PEER"
+    ip link set "$tag$$a" netns "$CNS"
+    ip link set "$VETH_PEER" netns "$HNS"
+    ip -n "$CNS" link set "$tag$$a" name eth0
+    [ -z "$mtu" ] || ip -n "$CNS" link set eth0 mtu "$mtu"
+    ip -n "$CNS" link set eth0 up
+    ip -n "$CNS" addr add "$net.2/24" dev eth0
+    ip -n "$CNS" route add default via "$net.1"
+    ip -n "$HNS" addr add "$net.1/24" dev "$VETH_PEER"
+    ip -n "$HNS" link set "$VETH_PEER" up
 }
 
 # hull with the container's stdio on files: a created or detached init keeps

@@ -17,22 +17,10 @@ setup() {
     requires root qemu
     setup_bundle
     update_config '.annotations["io.hull.isolation"] = "microvm"'
-    # The backend is registered in the runtime's table; say so plainly if not.
-    # The probe's bad annotation stops a registered backend before any boot.
-    local probe=$BATS_TEST_TMPDIR/probe
-    mkdir -p "$probe"
-    ln -s "$BUNDLE/rootfs" "$probe/rootfs"
-    jq '.annotations["io.hull.vm.cpus"] = "0"' "$BUNDLE/config.json" >"$probe/config.json"
-    if "$HULL_BIN" --root "$BATS_TEST_TMPDIR/probe-state" create -b "$probe" probe 2>&1 </dev/null \
-        | grep -q "not available yet"; then
-        skip "the microvm backend is not registered in runtime/backend.c yet"
-    fi
 }
 
 teardown() {
     teardown_bundle
-    local ns
-    for ns in ${NETNS_TO_DELETE:-}; do ip netns del "$ns" 2>/dev/null || true; done
     local left
     left=$(pgrep -f "$BATS_TEST_TMPDIR" || true)
     if [ -n "$left" ]; then
@@ -176,20 +164,9 @@ teardown_file() {
 
 @test "microvm lifecycle: a container in a netns with a veth (as podman/CNI set up) reaches its peer" {
     command -v tc >/dev/null || skip "needs tc (iproute2)"
-    local c=hullvl$$c h=hullvl$$h
-    NETNS_TO_DELETE="$c $h"
-    ip netns add "$c"
-    ip netns add "$h"
-    ip link add "w$$a" type veth peer name "w$$b"
-    ip link set "w$$a" netns "$c"
-    ip link set "w$$b" netns "$h"
-    ip -n "$c" link set "w$$a" name eth0
-    ip -n "$c" link set eth0 up
-    ip -n "$c" addr add 10.231.9.2/24 dev eth0
-    ip -n "$h" addr add 10.231.9.1/24 dev "w$$b"
-    ip -n "$h" link set "w$$b" up
-    ip netns exec "$h" timeout 120 "$BUSYBOX" nc -l -p 7778 >"$BATS_TEST_TMPDIR/received" &
-    update_config --arg ns "/var/run/netns/$c" '.process.args = ["sh", "-c", "echo via-hull | nc -w 10 10.231.9.1 7778"]
+    veth_netns vl 10.231.9
+    ip netns exec "$HNS" timeout 120 "$BUSYBOX" nc -l -p 7778 >"$BATS_TEST_TMPDIR/received" &
+    update_config --arg ns "/var/run/netns/$CNS" '.process.args = ["sh", "-c", "echo via-hull | nc -w 10 10.231.9.1 7778"]
         | .linux.namespaces |= map(if .type == "network" then .path = $ns else . end)'
     local id
     id=$(test_id)
@@ -197,7 +174,7 @@ teardown_file() {
     wait
     assert_success
     assert_equal "$(cat "$BATS_TEST_TMPDIR/received")" "via-hull"
-    run ip -n "$c" link show
+    run ip -n "$CNS" link show
     refute_output --partial "hulltap"
     assert_no_leftovers "$id"
 }

@@ -27,8 +27,7 @@ setup() {
 }
 
 teardown() {
-    local ns
-    for ns in ${NETNS_TO_DELETE:-}; do ip netns del "$ns" 2>/dev/null || true; done
+    teardown_bundle
     # Nothing of a run may survive it: no QEMU, no work directory, no image copy.
     local left
     left=$(pgrep -f "$BATS_TEST_TMPDIR" || true)
@@ -225,23 +224,11 @@ vm_run() {
 @test "microvm qemu: the guest takes over the container's veth (address, MAC, MTU, route) through a TAP" {
     requires root
     command -v tc >/dev/null || skip "needs tc (iproute2)"
-    local c=hullvm$$c h=hullvm$$h
-    NETNS_TO_DELETE="$c $h"
-    ip netns add "$c"
-    ip netns add "$h"
-    ip link add "v$$a" type veth peer name "v$$b"
-    ip link set "v$$a" netns "$c"
-    ip link set "v$$b" netns "$h"
-    ip -n "$c" link set "v$$a" name eth0
-    ip -n "$c" link set eth0 mtu 1400 up
-    ip -n "$c" addr add 10.231.7.2/24 dev eth0
-    ip -n "$c" route add default via 10.231.7.1
-    ip -n "$h" addr add 10.231.7.1/24 dev "v$$b"
-    ip -n "$h" link set "v$$b" up
+    veth_netns vm 10.231.7 1400
     local mac
-    mac=$(ip netns exec "$c" cat /sys/class/net/eth0/address)
-    ip netns exec "$h" timeout 120 "$BUSYBOX" nc -l -p 7777 >"$BATS_TEST_TMPDIR/received" &
-    update_config --arg ns "/var/run/netns/$c" '.process.args = ["sh", "-c",
+    mac=$(ip netns exec "$CNS" cat /sys/class/net/eth0/address)
+    ip netns exec "$HNS" timeout 120 "$BUSYBOX" nc -l -p 7777 >"$BATS_TEST_TMPDIR/received" &
+    update_config --arg ns "/var/run/netns/$CNS" '.process.args = ["sh", "-c",
         "ip -o -4 addr show dev eth0; cat /sys/class/net/eth0/address /sys/class/net/eth0/mtu; ip route show default; echo hello-net | nc -w 10 10.231.7.1 7777"]
         | .linux.namespaces |= map(if .type == "network" then .path = $ns else . end)'
     run vm_run </dev/null
@@ -253,7 +240,7 @@ vm_run() {
     assert_line --index 3 --partial "default via 10.231.7.1 dev eth0"
     assert_equal "$(cat "$BATS_TEST_TMPDIR/received")" "hello-net"
     # The redirect is taken off the veth again.
-    run ip netns exec "$c" tc qdisc show dev eth0 ingress
+    run ip netns exec "$CNS" tc qdisc show dev eth0 ingress
     refute_output --partial "ingress"
 }
 

@@ -12,20 +12,7 @@ setup() {
     command -v ip >/dev/null || skip "needs ip (iproute2)"
     setup_bundle
     ID=$(test_id)
-    # Short names: interface names are at most 15 bytes.
-    CNS=hullnet$$c HNS=hullnet$$h
-    NETNS_TO_DELETE="$CNS $HNS"
-    ip netns add "$CNS"
-    ip netns add "$HNS"
-    ip link add "hn$$a" type veth peer name "hn$$b"
-    ip link set "hn$$a" netns "$CNS"
-    ip link set "hn$$b" netns "$HNS"
-    ip -n "$CNS" link set "hn$$a" name eth0
-    ip -n "$CNS" link set eth0 up
-    ip -n "$CNS" addr add 10.231.9.2/24 dev eth0
-    ip -n "$CNS" route add default via 10.231.9.1
-    ip -n "$HNS" addr add 10.231.9.1/24 dev "hn$$b"
-    ip -n "$HNS" link set "hn$$b" up
+    veth_netns nw 10.231.9
     # busybox ping opens a raw ICMP socket: the process needs CAP_NET_RAW.
     update_config --arg ns "/var/run/netns/$CNS" '
         .linux.namespaces |= map(if .type == "network" then .path = $ns else . end)
@@ -34,8 +21,6 @@ setup() {
 
 teardown() {
     teardown_bundle
-    local ns
-    for ns in ${NETNS_TO_DELETE:-}; do ip netns del "$ns" 2>/dev/null || true; done
 }
 
 @test "network: a container in a netns joined by path has the veth's address and pings the host end" {
