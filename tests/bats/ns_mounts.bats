@@ -21,11 +21,6 @@ teardown() {
     fi
 }
 
-run_in() {
-    update_config --arg c "$1" '.process.args = ["sh", "-c", $c]'
-    run hull run --bundle "$BUNDLE" "$ID"
-}
-
 add_mount() {   # add_mount JSON
     update_config --argjson m "$1" '.mounts += [$m]'
 }

@@ -14,11 +14,6 @@ teardown() {
     teardown_bundle
 }
 
-run_in() {   # run the container with `sh -c "$1"`, output in $output
-    update_config --arg c "$1" '.process.args = ["sh", "-c", $c]'
-    run hull run --bundle "$BUNDLE" "$ID"
-}
-
 @test "process: args run with the env of the config, nothing else" {
     update_config '.process.env = ["PATH=/bin", "FOO=bar baz", "EMPTY="]'
     run_in 'env | sort'

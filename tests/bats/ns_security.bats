@@ -15,11 +15,6 @@ teardown() {
     teardown_bundle
 }
 
-run_in() {
-    update_config --arg c "$1" '.process.args = ["sh", "-c", $c]'
-    run hull run --bundle "$BUNDLE" "$ID"
-}
-
 capline() {   # capline NAME -> the hex mask of /proc/self/status Cap<NAME>
     echo "grep ^Cap$1 /proc/self/status | cut -f2"
 }
