@@ -156,28 +156,6 @@ wait_for_start (const char *fifo_path, int sfd, struct microvm_ctl *ctl, struct 
   return -1;
 }
 
-static void
-close_all_but (int *keep, size_t n)
-{
-  unsigned next = 3;
-  for (;;)
-    {
-      /* The smallest kept fd at or above next. */
-      int low = -1;
-      for (size_t i = 0; i < n; i++)
-        if (keep[i] >= (int) next && (low < 0 || keep[i] < low))
-          low = keep[i];
-      if (low < 0)
-        {
-          close_range (next, ~0u, 0);
-          return;
-        }
-      if ((unsigned) low > next)
-        close_range (next, (unsigned) low - 1, 0);
-      next = (unsigned) low + 1;
-    }
-}
-
 static int
 send_fd (int sock, int fd)
 {
@@ -249,7 +227,7 @@ monitor_main (struct monitor *m)
   /* Nothing of create's may stay open here: above all not the state
      directory's fd, whose flock would block every later command. */
   int keep[] = { m->go_fd, m->report_fd, m->opts->console_socket_fd };
-  close_all_but (keep, ARRAY_SIZE (keep));
+  close_fds_except (keep, ARRAY_SIZE (keep));
 
   sigemptyset (&mask);
   for (size_t i = 0; i < ARRAY_SIZE (forwarded_signals); i++)
@@ -451,6 +429,7 @@ prepare (struct hull_container *c, const struct ns_spawn_opts *opts, struct moni
     .engine = vm.engine, .qemu = getenv ("HULL_QEMU"), .kernel = m->kernel, .initrd = m->initrd, .disk = m->image, .cpus = vm.cpus,
     .memory_mib = vm.memory_mib, .kvm = microvm_host_has_hw_kvm (), .control_fd = -1, .console_fd = -1, .tap_fd = -1,
     .shares = m->files.shares, .n_shares = m->files.n_shares, .jail = true, .ids = ids,
+    .extra_cmdline = getenv ("HULL_GUEST_APPEND"),
   };
   return 0;
 }
@@ -586,7 +565,7 @@ exec_proxy (const char *state_dir, const struct hull_exec_request *req)
   /* A fresh fd for the state directory: the caller's holds its lock. */
   int dirfd = open (state_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
   int keep[] = { dirfd, req->console_socket_fd };
-  close_all_but (keep, ARRAY_SIZE (keep));
+  close_fds_except (keep, ARRAY_SIZE (keep));
   if (dirfd < 0 || microvm_guest_process (req->process, &p, &err) < 0 || microvm_guest_seccomp (req->spec, &p, &err) < 0)
     {
       fprintf (stderr, "hull: microvm exec: %s\n", err ? err->msg : strerror (errno));

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -61,7 +62,10 @@ microvm_builtin_spawn (const struct microvm_qemu_config *c, pid_t *pid_out, hull
   size_t n_jail = 0;
   cleanup_free char *cmdline = microvm_guest_cmdline (c);
 
-  if (! c->kvm)
+  /* HULL_VMM_SOFT_KVM=1: a guest that software KVM runs (the test
+     guest's hull-agent scenario) may use it. */
+  const char *soft = getenv ("HULL_VMM_SOFT_KVM");
+  if (! c->kvm && ! (soft && strcmp (soft, "1") == 0))
     return hull_error (err, 0, "io.hull.vmm=builtin needs hardware KVM (vmx/svm): this host's /dev/kvm "
                                      "cannot run Linux guests; use io.hull.vmm=qemu");
   if (access (c->kernel, R_OK) < 0)
@@ -90,6 +94,10 @@ microvm_builtin_spawn (const struct microvm_qemu_config *c, pid_t *pid_out, hull
       int con = c->console_fd >= 0 ? c->console_fd : null;
       if (null < 0 || dup2 (null, 0) < 0 || dup2 (con, 1) < 0 || dup2 (con, 2) < 0)
         _exit (1);
+      /* No exec closes the parent's O_CLOEXEC fds here: a pipe the runtime
+         waits on for EOF (create's report) must not stay open in the VMM. */
+      int keep[] = { c->control_fd, c->tap_fd, c->console_fd };
+      close_fds_except (keep, ARRAY_SIZE (keep));
       sigset_t none;
       sigemptyset (&none);
       sigprocmask (SIG_SETMASK, &none, NULL);

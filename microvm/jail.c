@@ -125,9 +125,14 @@ microvm_jail_enter (const struct microvm_jail_entry *entries, size_t n, char *wh
         return -1;
       close (fds[i]);
     }
-  /* The dynamic loader and the libraries' usual paths, as on the host. */
-  if (symlink ("usr/lib64", JAIL_BUILD_DIR "/lib64") < 0 || symlink ("usr/lib", JAIL_BUILD_DIR "/lib") < 0
-      || symlink ("usr/bin", JAIL_BUILD_DIR "/bin") < 0)
+  /* With /usr (QEMU): the dynamic loader and the libraries' usual paths,
+     as on the host. */
+  bool with_usr = false;
+  for (size_t i = 0; i < n; i++)
+    with_usr |= strcmp (entries[i].name, "usr") == 0;
+  if (with_usr
+      && (symlink ("usr/lib64", JAIL_BUILD_DIR "/lib64") < 0 || symlink ("usr/lib", JAIL_BUILD_DIR "/lib") < 0
+          || symlink ("usr/bin", JAIL_BUILD_DIR "/bin") < 0))
     return failf (why, len, "symlink in", JAIL_BUILD_DIR);
   if (chdir (JAIL_BUILD_DIR) < 0)
     return failf (why, len, "chdir", JAIL_BUILD_DIR);

@@ -312,3 +312,25 @@ check_preserved_fds (int n, hull_err *err)
       return hull_error (err, 0, "--preserve-fds %d: fd %d is not open", n, fd);
   return 0;
 }
+
+void
+close_fds_except (const int *keep, size_t n)
+{
+  unsigned next = 3;
+  for (;;)
+    {
+      /* The smallest kept fd at or above next. */
+      int low = -1;
+      for (size_t i = 0; i < n; i++)
+        if (keep[i] >= (int) next && (low < 0 || keep[i] < low))
+          low = keep[i];
+      if (low < 0)
+        {
+          close_range (next, ~0u, 0);
+          return;
+        }
+      if ((unsigned) low > next)
+        close_range (next, (unsigned) low - 1, 0);
+      next = (unsigned) low + 1;
+    }
+}

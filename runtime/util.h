@@ -65,6 +65,8 @@ int write_file_at (int dirfd, const char *path, const void *data, size_t len, hu
 /* Write all / read all, retrying on EINTR and short counts. */
 ssize_t write_all (int fd, const void *buf, size_t len);
 ssize_t read_all (int fd, void *buf, size_t len);
+/* Closes every fd from 3 up but those in keep. */
+void close_fds_except (const int *keep, size_t n);
 
 int mkdir_p (const char *path, int mode, hull_err *err);
 

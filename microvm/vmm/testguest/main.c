@@ -246,6 +246,7 @@ static const struct scenario scenarios[] = {
   { "virtio-blk", scenario_virtio_blk },
   { "virtio-net", scenario_virtio_net },
   { "virtio-console", scenario_virtio_console },
+  { "hull-agent", scenario_hull_agent },
 };
 
 void tg_main (const void *boot_info, int pvh) __attribute__ ((noreturn));

@@ -92,9 +92,20 @@ unsigned vdev_irq_count (void);
 int vdev_irq_wait (unsigned seen, unsigned seconds);
 uint32_t vdev_irq_ack (struct vdev *d);
 
+/* virtio_console.c: the multiport handshake Linux does, then the port
+   named want opened: its index, -1 when the device is unusable, -2 when no
+   such port is offered.  Writes go out in chunks and wait for the device;
+   a read waits up to about `seconds` for one buffer (at most cap bytes,
+   cap at least 256) and returns its length, or -1; with `more` the buffer
+   goes back to the device for what comes next. */
+int console_open_port (const char *want);
+int console_port_write (unsigned port, const void *data, uint32_t len);
+int console_port_read (unsigned port, void *buf, uint32_t cap, unsigned seconds, int more);
+
 /* Scenarios, one per driver. */
 int scenario_virtio_blk (void);
 int scenario_virtio_net (void);
 int scenario_virtio_console (void);
+int scenario_hull_agent (void);
 
 #endif
