@@ -1,5 +1,9 @@
 /* The "microvm" isolation level.
  *
+ * With the built-in VMM the monitor described below becomes the VMM once
+ * its privileged work is done and goes on as its child (vmm_init.c), so the
+ * init pid is the VMM itself.
+ *
  * The container's init pid is a small host process, the VM monitor, forked
  * by create.  It is placed in the container's cgroup before it starts QEMU
  * (so QEMU is accounted there too), boots the guest, and create returns
@@ -214,6 +218,15 @@ host_terminal (struct monitor *m, int *slave_out, char *why, size_t why_len)
   return 0;
 }
 
+/* QEMU, our child; the built-in VMM (vmm < 1) is our parent and ends when
+   we do. */
+static void
+kill_vmm (pid_t vmm)
+{
+  if (vmm > 0)
+    kill (vmm, SIGKILL);
+}
+
 static void __attribute__ ((noreturn))
 monitor_main (struct monitor *m)
 {
@@ -293,12 +306,24 @@ monitor_main (struct monitor *m)
   int log_fd = open (m->console, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   m->qc.control_fd = sv[1];
   m->qc.console_fd = log_fd;
-  if (microvm_vmm_spawn (&m->qc, &vmm, &err) < 0)
+  /* The built-in VMM becomes the init pid, we its child (vmm_init.c);
+     QEMU is our child. */
+  int status_out = -1, signals_in = -1;
+  if (m->qc.engine == MICROVM_ENGINE_BUILTIN
+          ? microvm_builtin_check (&m->qc, &err) < 0
+                || microvm_vmm_init_split (&m->qc, sfd, &signals_in, &status_out, &err) < 0
+          : microvm_vmm_spawn (&m->qc, &vmm, &err) < 0)
     {
       report (m->report_fd, err->msg);
       microvm_net_release (&net);
       _exit (1);
     }
+  if (signals_in >= 0)
+    {
+      close (sfd);
+      sfd = signals_in;
+    }
+  const pid_t init_pid = status_out >= 0 ? getppid () : getpid ();
   close (sv[1]);
   if (log_fd >= 0)
     close (log_fd);
@@ -309,7 +334,7 @@ monitor_main (struct monitor *m)
       cleanup_free char *msg = tail && *tail ? xasprintf ("%s (guest console: %s)", err->msg, tail)
                                              : xstrdup (err->msg);
       report (m->report_fd, msg);
-      kill (vmm, SIGKILL);
+      kill_vmm (vmm);
       _exit (1);
     }
   int tty = -1;
@@ -319,7 +344,7 @@ monitor_main (struct monitor *m)
       if (host_terminal (m, &tty, why, sizeof why) < 0)
         {
           report (m->report_fd, why);
-          kill (vmm, SIGKILL);
+          kill_vmm (vmm);
           _exit (1);
         }
     }
@@ -344,17 +369,20 @@ monitor_main (struct monitor *m)
           microvm_exec_server_close (execs);
           unlinkat (state_fd, MICROVM_EXEC_SOCKET, 0);
         }
-      kill (vmm, SIGKILL);
+      kill_vmm (vmm);
       microvm_stop_vmm (vmm, 0);
+      /* A wait status of "killed by sig". */
+      if (status_out >= 0)
+        microvm_vmm_init_finish (status_out, sig < 0 ? 255 << 8 : sig, 0);
       if (sig < 0)
         _exit (255);
-      die_like (sig);   /* a wait status of "killed by sig" */
+      die_like (sig);
     }
   const struct ns_callbacks *cb = m->opts->cb;
-  if (cb && cb->in_container_before_exec && cb->in_container_before_exec (cb->ctx, getpid (), &err) < 0)
+  if (cb && cb->in_container_before_exec && cb->in_container_before_exec (cb->ctx, init_pid, &err) < 0)
     {
       fprintf (stderr, "hull: %s\n", err->msg);
-      kill (vmm, SIGKILL);
+      kill_vmm (vmm);
       _exit (1);
     }
 
@@ -368,7 +396,7 @@ monitor_main (struct monitor *m)
       fprintf (stderr, "hull: microvm: %s\n", err->msg);
       status = 255 << 8;
       if (! ctl.vmm_exited)
-        kill (vmm, SIGKILL);
+        kill_vmm (vmm);
     }
   else if (ctl.guest_error)
     fprintf (stderr, "hull: microvm: %s\n", ctl.guest_error);
@@ -380,6 +408,8 @@ monitor_main (struct monitor *m)
   if (! ctl.vmm_exited)
     microvm_stop_vmm (vmm, 5000);
   microvm_net_release (&net);
+  if (status_out >= 0)
+    microvm_vmm_init_finish (status_out, status, 5000);
   die_like (status);
 }
 

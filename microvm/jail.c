@@ -157,13 +157,20 @@ become (const struct microvm_ids *ids)
 {
   struct stat kvm;
   pid_t parent = getppid ();
+  int deathsig = 0;
   int n = stat ("/dev/kvm", &kvm) == 0 && kvm.st_gid != 0 && (kvm.st_mode & 060) == 060 ? 1 : 0;
   gid_t groups[1] = { n ? kvm.st_gid : 0 };
 
+  if (prctl (PR_GET_PDEATHSIG, &deathsig) < 0)
+    return -1;
   if (setgroups ((size_t) n, groups) < 0 || setresgid (ids->gid, ids->gid, ids->gid) < 0
       || setresuid (ids->uid, ids->uid, ids->uid) < 0)
     return -1;
-  if (prctl (PR_SET_PDEATHSIG, SIGKILL) < 0)
+  /* The id change cleared the parent-death signal: set it again where
+     there was one (a VMM forked by the monitor; the init pid has none). */
+  if (deathsig == 0)
+    return 0;
+  if (prctl (PR_SET_PDEATHSIG, deathsig) < 0)
     return -1;
   if (getppid () != parent)
     {

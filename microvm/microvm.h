@@ -187,7 +187,7 @@ int microvm_jail_enter (const struct microvm_jail_entry *entries, size_t n, char
 /* Drops every capability but keep (bounding set included), clears the
    ambient set, becomes ids when set (no capabilities kept then; the only
    supplementary group is /dev/kvm's where the jail has it; the parent-death
-   signal, which an id change clears, is SIGKILL again) and sets
+   signal, which an id change clears, is set again) and sets
    no_new_privs. */
 int microvm_jail_drop_privileges (uint64_t keep, const struct microvm_ids *ids);
 /* The entries for c (kernel, initrd, disk, /dev/kvm when used, shares,
@@ -206,8 +206,34 @@ struct vmm_config;
 /* The built-in VMM's configuration for c (pointers into c and cmdline). */
 int microvm_builtin_config (const struct microvm_qemu_config *c, const char *cmdline, struct vmm_config *cfg,
                             hull_err *err);
+/* What the built-in VMM refuses before anything starts: no hardware KVM
+   (unless HULL_VMM_SOFT_KVM=1), an unreadable kernel, directory shares. */
+int microvm_builtin_check (const struct microvm_qemu_config *c, hull_err *err);
 /* Runs vmm_run() in a child process; refused without hardware KVM. */
 int microvm_builtin_spawn (const struct microvm_qemu_config *c, pid_t *pid, hull_err *err);
+/* Makes this process the jailed built-in VMM: stdio on the console log,
+   every fd closed but c's control, TAP and console and `extra`, the jail,
+   the allowlist, then ready(ctx) (from there on under the allowlist; it
+   may start threads) and the VM.  *status is the VMM's wait status when
+   the VM has ended; -1 with err (nothing changed yet) when it cannot
+   start, and no return at all when the jail fails (exit status 1). */
+#define MICROVM_BUILTIN_MAX_EXTRA_FDS 4
+int microvm_builtin_become (const struct microvm_qemu_config *c, const int *extra, size_t n_extra,
+                            int (*ready) (void *), void *ctx, int *status, hull_err *err);
+
+/* ---- vmm_init.c: the built-in VMM as the container's init pid ---- */
+
+/* Splits the calling process (the monitor, holding qc's fds and the
+   signalfd of the signals it forwards): it becomes the jailed VMM and
+   never returns; the child returning here carries on as the monitor,
+   reading the forwarded signals from *signals_in (signalfd records, non
+   blocking) and owing the VMM the workload's status on *status_out. */
+int microvm_vmm_init_split (const struct microvm_qemu_config *qc, int signal_fd, int *signals_in, int *status_out,
+                            hull_err *err);
+/* In the monitor: hands the VMM the workload's wait status, gives the VM
+   grace_ms to end by itself, then tells it to stop; waits to be ended
+   with it. */
+void microvm_vmm_init_finish (int status_out, int status, int grace_ms) __attribute__ ((noreturn));
 
 /* ---- vm_setup.c ---- */
 

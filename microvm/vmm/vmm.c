@@ -330,9 +330,6 @@ setup_signals (struct vmm *vm, struct signal_state *s, struct vmm_err *err)
 
   s->vm = vm;
   sigemptyset (&set);
-  sigaddset (&set, SIGINT);
-  sigaddset (&set, SIGTERM);
-  sigaddset (&set, SIGHUP);
   /* Blocked before the vCPU threads exist, so they inherit the mask and the
      signalfd is the only receiver.  SIGPIPE too: a closed console reader
      must not kill the VMM (writes get EPIPE and the byte is dropped). */
@@ -340,7 +337,14 @@ setup_signals (struct vmm *vm, struct signal_state *s, struct vmm_err *err)
   if (pthread_sigmask (SIG_BLOCK, &set, &s->old_mask) != 0)
     return vmm_errorf (err, EINVAL, "pthread_sigmask");
   s->blocked = true;
-  sigdelset (&set, SIGPIPE);
+  if (vm->cfg->keep_stop_signals)
+    return 0;
+  sigemptyset (&set);
+  sigaddset (&set, SIGINT);
+  sigaddset (&set, SIGTERM);
+  sigaddset (&set, SIGHUP);
+  if (pthread_sigmask (SIG_BLOCK, &set, NULL) != 0)
+    return vmm_errorf (err, EINVAL, "pthread_sigmask");
   s->fd = signalfd (-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
   if (s->fd < 0)
     return vmm_errorf (err, errno, "signalfd");

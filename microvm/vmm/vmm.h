@@ -92,6 +92,10 @@ struct vmm_config
   unsigned int cpus;         /* 1..VMM_MAX_CPUS */
   uint64_t mem_mib;          /* VMM_MIN_MEM_MIB..VMM_MAX_MEM_MIB */
 
+  /* SIGINT, SIGTERM and SIGHUP end the run, unless the embedder handles
+     them (the VMM as a container's init forwards them to the guest). */
+  bool keep_stop_signals;
+
   int serial_in_fd;          /* host bytes to the guest's ttyS0, -1: none */
   int serial_out_fd;         /* guest's ttyS0 output, -1: discarded */
 

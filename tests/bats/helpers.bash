@@ -182,7 +182,7 @@ hullq() {
 }
 
 # Prints PATH as the container's process sees it: through /proc/<init>/root
-# in container mode; in microVM mode the init is the VM monitor, whose root
+# in container mode; in microVM mode the init is the VMM or its monitor, whose root
 # is not the guest's, so through `hull exec ID cat PATH`.  Fails when PATH
 # cannot be read.
 ctr_cat() {

@@ -36,13 +36,12 @@ vmms_of_this_test() {
     true
 }
 
-# The built-in VMM under the monitor (the container's init pid).
-vmm_pid_of() {
-    local pid
-    for pid in $(pgrep -P "$1"); do
-        [ "$(cat "/proc/$pid/comm")" = hull-vmm ] && { echo "$pid"; return 0; }
-    done
-    return 1
+# The container's init pid: the built-in VMM itself, the monitor its child.
+vmm_pid_of_init() {
+    local init
+    init=$(hull state "$1" | jq -r .pid)
+    [ "$(cat "/proc/$init/comm")" = hull-vmm ] || { echo "the init pid $init is $(cat "/proc/$init/comm")" >&2; return 1; }
+    echo "$init"
 }
 
 @test "microvm builtin: run returns the guest process's stdout and exit code, and leaves nothing" {
@@ -54,14 +53,15 @@ vmm_pid_of() {
     [ -z "$(vmms_of_this_test)" ] || fail "a VMM is left: $(vmms_of_this_test)"
 }
 
-@test "microvm builtin: the VMM is jailed under the monitor; kill reaches the guest process" {
+@test "microvm builtin: the jailed VMM is the init pid, the monitor its child; kill reaches the guest process" {
     update_config '.process.args = ["wait"]'
     run hullq create --bundle "$BUNDLE" "$ID"
     assert_success
     jq -e '.extra.vmm == "builtin"' "$HULL_ROOT/$ID/state.json"
-    local init vmm st
-    init=$(hull state "$ID" | jq -r .pid)
-    vmm=$(vmm_pid_of "$init") || fail "no hull-vmm under the init pid $init"
+    local vmm monitor st
+    vmm=$(vmm_pid_of_init "$ID") || fail "the init pid is not the VMM"
+    monitor=$(pgrep -P "$vmm")
+    [ "$(cat "/proc/$monitor/comm")" = hull-microvm ] || fail "no monitor under the VMM: $monitor"
     st=/proc/$vmm/status
     grep -qE '^CapEff:\s+0+$' "$st" && grep -qE '^CapPrm:\s+0+$' "$st" && grep -qE '^CapBnd:\s+0+$' "$st" \
         || fail "capabilities: $(grep ^Cap "$st")"
@@ -72,13 +72,17 @@ vmm_pid_of() {
     run ls -A "/proc/$vmm/root/dev" "/proc/$vmm/root/vm"
     assert_output --partial "kvm"
     assert_output --partial "disk"
-    [ "$(cat "/proc/$vmm/cgroup")" = "$(cat "/proc/$init/cgroup")" ]
-    [ "$(readlink "/proc/$vmm/ns/pid")" = "$(readlink "/proc/$init/ns/pid")" ]
+    [ "$(cat "/proc/$vmm/cgroup")" = "$(cat "/proc/$monitor/cgroup")" ]
+    grep -q "$ID" "/proc/$vmm/cgroup" || fail "not in the container's cgroup: $(cat "/proc/$vmm/cgroup")"
+    run awk '$1 == "NSpid:" { $1 = ""; print }' "/proc/$vmm/status"
+    assert_output " $vmm 1"
+    [ "$(readlink "/proc/$vmm/ns/pid")" = "$(readlink "/proc/$monitor/ns/pid")" ]
     [ "$(readlink "/proc/$vmm/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ]
-    # ps lists both; the device cgroup allows /dev/kvm.
+    [ "$(readlink "/proc/$monitor/ns/mnt")" = "$(readlink /proc/self/ns/mnt)" ] || fail "the monitor is jailed"
+    # ps lists both.
     run hull ps --format json "$ID"
     assert_success
-    jq -e --argjson a "$init" --argjson b "$vmm" 'index($a) != null and index($b) != null' <<<"$output"
+    jq -e --argjson a "$vmm" --argjson b "$monitor" 'index($a) != null and index($b) != null' <<<"$output"
 
     hull start "$ID"
     wait_for_status "$ID" running 10
@@ -87,7 +91,23 @@ vmm_pid_of() {
     grep -q "agent: ready" "$HULL_ROOT/$ID/microvm-console.log"
     hull delete "$ID"
     assert_no_leftovers "$ID"
-    ! kill -0 "$vmm" 2>/dev/null || fail "the VMM outlived its container"
+    # Gone, or a zombie its new parent has not reaped yet.
+    [ ! -e "/proc/$vmm" ] || grep -qE '^State:\s+Z' "/proc/$vmm/status" || fail "the VMM outlived its container"
+}
+
+@test "microvm builtin: run exits 128+n when kill's signal ended the guest process" {
+    update_config '.process.args = ["wait"]'
+    hull run --bundle "$BUNDLE" "$ID" </dev/null >"$BATS_TEST_TMPDIR/out" 2>&1 &
+    local bg=$! i
+    for ((i = 0; i < 100; i++)); do
+        [ "$(hull state "$ID" 2>/dev/null | jq -r .status)" = running ] && break
+        sleep 0.1
+    done
+    hull kill "$ID" TERM
+    local rc=0
+    wait "$bg" || rc=$?
+    [ "$rc" = 143 ] || fail "run exited $rc: $(cat "$BATS_TEST_TMPDIR/out")"
+    assert_no_leftovers "$ID"
 }
 
 @test "microvm builtin: exec runs processes in the guest with their output and exit codes" {
@@ -111,7 +131,7 @@ vmm_pid_of() {
     run hullq create --bundle "$BUNDLE" "$ID"
     assert_success
     local vmm
-    vmm=$(vmm_pid_of "$(hull state "$ID" | jq -r .pid)") || fail "no hull-vmm"
+    vmm=$(vmm_pid_of_init "$ID") || fail "the init pid is not the VMM"
     run awk '$1 == "Uid:" || $1 == "Gid:" { $1 = $1; print }' "/proc/$vmm/status"
     assert_output "$(printf 'Uid: 100000 100000 100000 100000\nGid: 100000 100000 100000 100000')"
     hull start "$ID"
@@ -121,12 +141,11 @@ vmm_pid_of() {
     assert_no_leftovers "$ID"
 }
 
-@test "microvm builtin: a VMM that dies ends the container with an error, and nothing is left" {
+@test "microvm builtin: a VMM that dies ends the container, and nothing is left" {
     update_config '.process.args = ["wait"]'
     hullq run -d --bundle "$BUNDLE" "$ID" >/dev/null
-    local init vmm
-    init=$(hull state "$ID" | jq -r .pid)
-    vmm=$(vmm_pid_of "$init") || fail "no hull-vmm"
+    local vmm
+    vmm=$(vmm_pid_of_init "$ID") || fail "the init pid is not the VMM"
     kill -9 "$vmm"
     wait_for_status "$ID" stopped 30
     hull delete "$ID"
