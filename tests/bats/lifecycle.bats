@@ -174,14 +174,15 @@ status_of() {
     [ "$rc" -eq 7 ] || fail "run exited with $rc"
     assert_no_leftovers "$ID"
 
-    update_config '.process.args = ["sleep", "1000"]'
-    hull run --bundle "$BUNDLE" "$ID-k" </dev/null >/dev/null 2>&1 &
+    update_config '.process.args = ["sh", "-c", "touch /dev/shm/ready; exec sleep 1000"]'
+    hull run --bundle "$BUNDLE" "$ID-k" </dev/null >"$BATS_TEST_TMPDIR/run-k.out" 2>&1 &
     runner=$!
     wait_for_status "$ID-k" running
+    for _ in $(seq 100); do ctr_cat "$ID-k" /dev/shm/ready >/dev/null && break; sleep 0.1; done
     hull kill "$ID-k" KILL
     rc=0
     wait "$runner" || rc=$?
-    [ "$rc" -eq 137 ]
+    [ "$rc" -eq 137 ] || fail "run exited with $rc after kill KILL: $(cat "$BATS_TEST_TMPDIR/run-k.out")"
     assert_no_leftovers "$ID-k"
 }
 
