@@ -310,8 +310,7 @@ monitor_main (struct monitor *m)
      QEMU is our child. */
   int status_out = -1, signals_in = -1;
   if (m->qc.engine == MICROVM_ENGINE_BUILTIN
-          ? microvm_builtin_check (&m->qc, &err) < 0
-                || microvm_vmm_init_split (&m->qc, sfd, &signals_in, &status_out, &err) < 0
+          ? microvm_vmm_init_split (&m->qc, sfd, &signals_in, &status_out, &err) < 0
           : microvm_vmm_spawn (&m->qc, &vmm, &err) < 0)
     {
       report (m->report_fd, err->msg);

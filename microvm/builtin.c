@@ -51,8 +51,9 @@ microvm_builtin_config (const struct microvm_qemu_config *c, const char *cmdline
   return 0;
 }
 
-/* Everything checked and built before the VMM's process is jailed: paths
-   as the jail shows them, the VMM's config (pointing into this struct). */
+/* Everything built before the VMM's process is jailed (after
+   microvm_builtin_check): paths as the jail shows them, the VMM's config
+   (pointing into this struct). */
 struct builtin_plan
 {
   struct vmm_config cfg;
@@ -86,8 +87,6 @@ builtin_plan (const struct microvm_qemu_config *c, struct builtin_plan *p, hull_
 {
   memset (p, 0, sizeof *p);
   p->jc = *c;
-  if (microvm_builtin_check (c, err) < 0)
-    return -1;
   p->cmdline = microvm_guest_cmdline (c);
   if (c->jail)
     p->n_jail = microvm_jail_entries (c, p->jail, &p->jc, p->no_shares, p->no_share_paths);
@@ -154,7 +153,7 @@ microvm_builtin_spawn (const struct microvm_qemu_config *c, pid_t *pid_out, hull
 {
   struct builtin_plan p;
 
-  if (builtin_plan (c, &p, err) < 0)
+  if (microvm_builtin_check (c, err) < 0 || builtin_plan (c, &p, err) < 0)
     return -1;
   pid_t parent = getpid ();
   pid_t pid = fork ();

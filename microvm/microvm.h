@@ -211,7 +211,8 @@ int microvm_builtin_config (const struct microvm_qemu_config *c, const char *cmd
 int microvm_builtin_check (const struct microvm_qemu_config *c, hull_err *err);
 /* Runs vmm_run() in a child process; refused without hardware KVM. */
 int microvm_builtin_spawn (const struct microvm_qemu_config *c, pid_t *pid, hull_err *err);
-/* Makes this process the jailed built-in VMM: stdio on the console log,
+/* Makes this process the jailed built-in VMM (c passed
+   microvm_builtin_check, as microvm_vmm_init_split sees to): stdio on the console log,
    every fd closed but c's control, TAP and console and `extra`, the jail,
    the allowlist, then ready(ctx) (from there on under the allowlist; it
    may start threads) and the VM.  *status is the VMM's wait status when
@@ -224,7 +225,8 @@ int microvm_builtin_become (const struct microvm_qemu_config *c, const int *extr
 /* ---- vmm_init.c: the built-in VMM as the container's init pid ---- */
 
 /* Splits the calling process (the monitor, holding qc's fds and the
-   signalfd of the signals it forwards): it becomes the jailed VMM and
+   signalfd of the signals it forwards) once microvm_builtin_check passed
+   (else -1 with err, nothing changed): it becomes the jailed VMM and
    never returns; the child returning here carries on as the monitor,
    reading the forwarded signals from *signals_in (signalfd records, non
    blocking) and owing the VMM the workload's status on *status_out. */

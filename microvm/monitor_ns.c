@@ -16,43 +16,30 @@
 #include <unistd.h>
 
 #include "microvm/microvm.h"
+#include "namespaces/namespaces.h"
 #include "runtime/util.h"
-
-static int
-clone_flag (enum oci_namespace_type type)
-{
-  switch (type)
-    {
-    case OCI_NS_PID: return CLONE_NEWPID;
-    case OCI_NS_NETWORK: return CLONE_NEWNET;
-    case OCI_NS_IPC: return CLONE_NEWIPC;
-    case OCI_NS_UTS: return CLONE_NEWUTS;
-    case OCI_NS_CGROUP: return CLONE_NEWCGROUP;
-    default: return 0;
-    }
-}
 
 int
 microvm_ns_enter (const struct oci_spec *spec, enum oci_namespace_type type, bool *joined, hull_err *err)
 {
   const struct oci_namespace *ns = oci_find_namespace (spec, type);
-  int flag = clone_flag (type);
 
   *joined = false;
   if (ns == NULL)
     return 0;
-  if (flag == 0)
+  /* Mount namespaces are the jail's; user and time ones are not entered. */
+  if (type == OCI_NS_MOUNT || type == OCI_NS_USER || type == OCI_NS_TIME)
     return hull_error (err, EINVAL, "microvm: no %s namespace for the VM monitor", oci_namespace_name (type));
   if (ns->path == NULL)
     {
-      if (unshare (flag) < 0)
+      if (unshare (ns_clone_flag (type)) < 0)
         return hull_error (err, errno, "unshare the %s namespace", oci_namespace_name (type));
       return 0;
     }
-  cleanup_close int fd = open (ns->path, O_RDONLY | O_CLOEXEC);
+  cleanup_close int fd = ns_open_path (type, ns->path, err);
   if (fd < 0)
-    return hull_error (err, errno, "%s namespace `%s`", oci_namespace_name (type), ns->path);
-  if (setns (fd, flag) < 0)
+    return -1;
+  if (setns (fd, ns_clone_flag (type)) < 0)
     return hull_error (err, errno, "join the %s namespace `%s`", oci_namespace_name (type), ns->path);
   *joined = true;
   return 0;

@@ -128,6 +128,9 @@ microvm_vmm_init_split (const struct microvm_qemu_config *qc, int signal_fd, int
 {
   int sig[2], st[2];
 
+  /* What the VMM would refuse is said here, by the monitor, to create. */
+  if (microvm_builtin_check (qc, err) < 0)
+    return -1;
   if (pipe2 (sig, O_CLOEXEC) < 0)
     return hull_error (err, errno, "pipe");
   if (pipe2 (st, O_CLOEXEC) < 0)

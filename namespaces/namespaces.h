@@ -96,6 +96,12 @@ struct ns_exec_opts
 };
 int ns_exec (const struct ns_exec_opts *opts, pid_t *pid, hull_err *err);
 
+/* An OCI namespace type's CLONE_NEW* flag (0 when unknown), and a
+   namespace path opened and checked to be of that type (returns the fd);
+   the VM monitor enters the container's namespaces with them (microvm/). */
+int ns_clone_flag (enum oci_namespace_type type);
+int ns_open_path (enum oci_namespace_type type, const char *path, hull_err *err);
+
 /* The OCI seccomp profile compiled to a classic BPF program, for a microVM
    guest that loads it itself (microvm/).  *prog is malloc'd (NULL and 0 for
    no profile); *flags holds SECCOMP_FILTER_FLAG_*. */

@@ -125,11 +125,8 @@ struct ns_init
   int *idmap_fds;      /* per mounts[] entry: detached idmapped tree of an idmap mount, or -1 */
 };
 
-/* nstypes.c */
-int ns_clone_flag (enum oci_namespace_type type);
+/* nstypes.c (ns_clone_flag and ns_open_path: namespaces.h) */
 const char *ns_proc_name (enum oci_namespace_type type);
-/* Opens a namespace path and checks its type; returns the fd. */
-int ns_open_path (enum oci_namespace_type type, const char *path, hull_err *err);
 
 /* idmap.c: idmap/ridmap bind mounts, idmapped by the parent (it holds
    CAP_SYS_ADMIN where the source filesystem lives) as detached trees. */

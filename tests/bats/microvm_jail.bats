@@ -195,6 +195,17 @@ vmm_pid_of() {
     assert_no_leftovers "$ID"
 }
 
+@test "microvm jail: a namespace path of another type is refused clearly, and nothing is left" {
+    requires guest_kernel qemu
+    export HULL_IMAGE_CACHE=$BATS_TEST_TMPDIR/images
+    update_config '.annotations["io.hull.isolation"] = "microvm"
+        | .linux.namespaces |= map(if .type == "pid" then .path = "/proc/self/ns/net" else . end)'
+    run hullq --vmm qemu create --bundle "$BUNDLE" "$ID"
+    assert_failure
+    assert_output "hull: namespace path \`/proc/self/ns/net\` is not a pid namespace"
+    assert_no_leftovers "$ID"
+}
+
 @test "microvm jail: with a user namespace QEMU runs as the host ids of the container's root" {
     requires guest_kernel qemu
     export HULL_IMAGE_CACHE=$BATS_TEST_TMPDIR/images
