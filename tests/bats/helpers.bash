@@ -90,6 +90,15 @@ userns_config() {
         | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
 }
 
+# In microVM mode: an fd cannot cross into a VM, so --preserve-fds is
+# refused at create and nothing is left.
+assert_microvm_refuses_preserve_fds() {
+    run hull run --preserve-fds 1 --bundle "$BUNDLE" "$ID" 3</dev/null
+    assert_failure
+    assert_output "hull: --preserve-fds is not supported with microvm isolation: Operation not supported"
+    assert_no_leftovers "$ID"
+}
+
 # A container id unique to this test (ids are global in cgroup paths).
 test_id() {
     echo "t$$-${BATS_TEST_NUMBER}-${1:-c}"

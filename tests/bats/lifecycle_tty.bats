@@ -54,11 +54,7 @@ start_recvtty() {   # start_recvtty [recvtty options]: socket at $SOCK, output i
 
 @test "fds: --preserve-fds passes fds 3.. and nothing else leaks" {
     if [ "$HULL_ISOLATION" = microvm ]; then
-        # An fd cannot cross into a VM: refused at create, nothing left.
-        run hull run --preserve-fds 1 --bundle "$BUNDLE" "$ID" 3</dev/null
-        assert_failure
-        assert_output "hull: --preserve-fds is not supported with microvm isolation: Operation not supported"
-        assert_no_leftovers "$ID"
+        assert_microvm_refuses_preserve_fds
         return
     fi
     echo three >"$BATS_TEST_TMPDIR/f3"

@@ -228,11 +228,7 @@ teardown() {
 
 @test "process: --preserve-fds keeps fd 3 and nothing else leaks" {
     if [ "$HULL_ISOLATION" = microvm ]; then
-        # An fd cannot cross into a VM: refused at create, nothing left.
-        run hull run --preserve-fds 1 --bundle "$BUNDLE" "$ID" 3</dev/null
-        assert_failure
-        assert_output "hull: --preserve-fds is not supported with microvm isolation: Operation not supported"
-        assert_no_leftovers "$ID"
+        assert_microvm_refuses_preserve_fds
         return
     fi
     echo preserved-content >"$BATS_TEST_TMPDIR/pfile"
